@@ -1,0 +1,39 @@
+"""The `oakd` command: one subcommand per module, each a client of the daemon or a program."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from oakd import __version__
+from oakd.cli import daemon_cmd, query
+from oakd.emulator import cli as emulate_cmd
+
+# Each module has `register(subparsers)`, which adds its parsers and sets `func` on them.
+COMMAND_MODULES: tuple[ModuleType, ...] = (daemon_cmd, query, emulate_cmd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, for `main` and for tests that check usage errors."""
+    parser = argparse.ArgumentParser(
+        prog="oakd",
+        description="Develop standalone-mode pipelines on Luxonis OAK PoE cameras.",
+    )
+    parser.add_argument("--version", action="version", version=f"oakd {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the return value is the process exit code (see oakd.cli.exits)."""
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Suite-wide setup: every test runs in a private, loopback-only network namespace."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.netns import enter_private_netns
+
+_ISOLATION_FAILURE: str | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _ISOLATION_FAILURE
+    # Before any test, fixture or depthai thread exists: unshare(CLONE_NEWUSER) needs a
+    # single-threaded process.
+    _ISOLATION_FAILURE = enter_private_netns()
+    if _ISOLATION_FAILURE and os.environ.get("OAKD_REQUIRE_NETNS") == "1":
+        raise pytest.UsageError(
+            f"OAKD_REQUIRE_NETNS=1 but no private network namespace: {_ISOLATION_FAILURE}"
+        )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unit_dir = Path(__file__).parent / "unit"
+    for item in items:
+        # Everything outside tests/unit may open IP sockets (emulator, discovery, depthai).
+        if unit_dir not in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.netns)
+        if _ISOLATION_FAILURE and item.get_closest_marker("netns"):
+            item.add_marker(
+                pytest.mark.skip(reason=f"no private network namespace: {_ISOLATION_FAILURE}")
+            )

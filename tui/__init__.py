@@ -1,0 +1,1 @@
+"""The Textual front end: talks to the daemon only through oakd.protocol."""
