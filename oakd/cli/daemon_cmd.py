@@ -1,9 +1,47 @@
-"""Placeholder, filled in by the foundation work."""
+"""`oakd daemon`: run the daemon in the foreground (systemd runs it this way too)."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 from typing import Any
+
+from oakd.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail
+from oakd.config import LOG_LEVELS, load_config
+from oakd.daemon import Daemon, DaemonOptions
+from oakd.errors import AlreadyRunning, ConfigError, OakdError
+from oakd.logs import setup_logging
+from oakd.paths import daemon_socket, state_dir
 
 
 def register(sub: Any) -> None:
-    """Add this module's commands."""
+    """Add `oakd daemon`."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        "daemon", help="run the daemon in the foreground (logs to stderr)"
+    )
+    p.add_argument("--config", metavar="FILE", help="config file (default: $OAKD_CONFIG, ...)")
+    p.add_argument("--socket", metavar="PATH", help="socket to serve (default: $OAKD_SOCKET, ...)")
+    p.add_argument(
+        "--state-dir", metavar="DIR", help="state directory (default: $STATE_DIRECTORY, ...)"
+    )
+    p.add_argument("--log-level", choices=LOG_LEVELS, help="overrides daemon.log_level")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run until SIGINT or SIGTERM."""
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        return fail(f"config error: {exc.message}", EXIT_USAGE)
+    setup_logging(args.log_level or config.daemon.log_level)
+    options = DaemonOptions(
+        config=config, socket_path=daemon_socket(args.socket), state_dir=state_dir(args.state_dir)
+    )
+    try:
+        asyncio.run(Daemon(options).run())
+    except AlreadyRunning as exc:
+        return fail(exc.message, EXIT_FAILED)
+    except OakdError as exc:
+        return fail(exc.message, EXIT_FAILED)
+    return EXIT_OK

@@ -1,9 +1,102 @@
-"""Placeholder, filled in by the foundation work."""
+"""`oakd status`, `oakd devices`, `oakd jobs`: read-only views of the daemon."""
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
+
+from oakd.cli.common import EXIT_OK, add_client_options, print_json, print_table, run_client, when
+from oakd.client import Client
+from oakd.protocol import ListDevices, ListJobs, Status
 
 
 def register(sub: Any) -> None:
-    """Add this module's commands."""
+    """Add the read-only commands."""
+    p = sub.add_parser("status", help="the daemon's version, uptime and counts")
+    add_client_options(p)
+    p.set_defaults(func=status)
+    p = sub.add_parser("devices", help="the cameras the daemon has seen")
+    add_client_options(p)
+    p.set_defaults(func=devices)
+    p = sub.add_parser("jobs", help="queued, running and recent jobs")
+    add_client_options(p)
+    p.add_argument("--limit", type=int, default=50, help="how many jobs at most (default 50)")
+    p.set_defaults(func=jobs)
+
+
+def status(args: argparse.Namespace) -> int:
+    """Print the daemon's status."""
+
+    async def work(client: Client) -> int:
+        info = await client.call(Status())
+        if args.json:
+            print_json(info)
+            return EXIT_OK
+        jobs = info["jobs"]
+        print(f"oakd {info['version']} (pid {info['pid']}), up {info['uptime_s']:.0f} s")
+        print(f"socket   {info['socket']}")
+        print(f"state    {info['state_dir']}")
+        print(f"config   {info['config'] or 'defaults (no config file)'}")
+        print(f"cameras  {info['devices']} known, {info['online']} online")
+        print(f"jobs     {jobs['queued']} queued, {jobs['running']} running")
+        return EXIT_OK
+
+    return run_client(args, work)
+
+
+def devices(args: argparse.Namespace) -> int:
+    """Print the cameras."""
+
+    async def work(client: Client) -> int:
+        found = await client.call(ListDevices())
+        if args.json:
+            print_json(found)
+            return EXIT_OK
+        rows = [
+            (
+                d["alias"] or "",
+                d["id"],
+                d["address"],
+                d["state"],
+                "yes" if d["online"] else "no",
+                when(d["last_seen"]),
+                d["flashed_app"],
+            )
+            for d in found
+        ]
+        print_table(
+            ("ALIAS", "MX ID", "ADDRESS", "STATE", "ONLINE", "LAST SEEN", "APP"),
+            rows,
+            "no cameras seen yet",
+        )
+        return EXIT_OK
+
+    return run_client(args, work)
+
+
+def jobs(args: argparse.Namespace) -> int:
+    """Print the jobs."""
+
+    async def work(client: Client) -> int:
+        found = await client.call(ListJobs(limit=args.limit))
+        if args.json:
+            print_json(found)
+            return EXIT_OK
+        rows = [
+            (
+                j["id"],
+                j["device"],
+                j["kind"],
+                j["state"] + (f" ({j['phase']})" if j["state"] == "running" else ""),
+                f"{j['progress'] * 100:.0f}%",
+                when(j["created"]),
+                j["error"] or j["message"] or "",
+            )
+            for j in found
+        ]
+        print_table(
+            ("ID", "DEVICE", "KIND", "STATE", "PROGRESS", "CREATED", "RESULT"), rows, "no jobs"
+        )
+        return EXIT_OK
+
+    return run_client(args, work)

@@ -1,0 +1,142 @@
+"""The daemon's client, shared by the CLI and the TUI: requests, answers and pushed events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from pathlib import Path
+from typing import Any
+
+from oakd.errors import DaemonUnreachable, ErrorCode, ProtocolError, RemoteError
+from oakd.protocol import (
+    EVENT_TOPICS,
+    MAX_FRAME,
+    PROTOCOL_VERSION,
+    Hello,
+    Request,
+    Subscribe,
+    decode,
+    encode,
+    make_request,
+)
+
+
+def unreachable(path: Path, why: str) -> DaemonUnreachable:
+    """The error for 'no daemon there', with how to start one."""
+    return DaemonUnreachable(
+        f"no oakd daemon reachable at {path} ({why}). Start one with `oakd daemon` (or "
+        "`systemctl --user start oakd`), or point --socket / $OAKD_SOCKET at a running one."
+    )
+
+
+class Client:
+    """One connection to the daemon. Use `await Client.connect(path)`; close with `close()`."""
+
+    def __init__(self, path: Path, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.path = path
+        self._reader = reader
+        self._writer = writer
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self.events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self._read_task = asyncio.get_running_loop().create_task(self._read_loop())
+        self.daemon: dict[str, Any] = {}
+
+    @classmethod
+    async def connect(cls, path: Path, name: str = "oakd-client", timeout: float = 5.0) -> Client:
+        """Connect and say hello; raise DaemonUnreachable when nobody answers."""
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_unix_connection(str(path), limit=MAX_FRAME), timeout
+            )
+        except FileNotFoundError:
+            raise unreachable(path, "no socket file") from None
+        except ConnectionRefusedError:
+            raise unreachable(path, "the socket file is stale") from None
+        except PermissionError:
+            raise DaemonUnreachable(
+                f"not allowed to open {path}; ask the daemon's owner to add you to its "
+                "socket group (daemon.socket_group)"
+            ) from None
+        except (OSError, asyncio.TimeoutError) as exc:
+            raise unreachable(path, str(exc) or type(exc).__name__) from None
+        client = cls(path, reader, writer)
+        try:
+            client.daemon = await client.call(Hello(protocol=PROTOCOL_VERSION, client=name))
+        except BaseException:
+            await client.close()
+            raise
+        return client
+
+    async def call(self, body: Request, timeout: float | None = 30.0) -> Any:
+        """Send one request and return its result; an error answer raises RemoteError."""
+        req_id = next(self._ids)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[req_id] = future
+        try:
+            self._writer.write(encode(make_request(req_id, body)))
+            await self._writer.drain()
+            return await asyncio.wait_for(future, timeout)
+        except ConnectionError as exc:
+            raise unreachable(self.path, f"connection lost: {exc}") from None
+        finally:
+            self._pending.pop(req_id, None)
+
+    async def subscribe(self, topics: list[str] | None = None) -> None:
+        """Have the daemon push events of these topics (all by default) into `events`."""
+        await self.call(Subscribe(topics=list(topics or EVENT_TOPICS)))
+
+    async def _read_loop(self) -> None:
+        try:
+            while True:
+                line = await self._reader.readline()
+                if not line.endswith(b"\n"):
+                    break
+                self._on_message(decode(line))
+        except (ConnectionError, ValueError, ProtocolError):
+            pass
+        finally:
+            lost = unreachable(self.path, "the daemon closed the connection")
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_exception(lost)
+            self.events.put_nowait(None)  # tells event readers the stream ended
+
+    def _on_message(self, message: dict[str, Any]) -> None:
+        if "event" in message:
+            self.events.put_nowait(message)
+            return
+        future = self._pending.get(message.get("id"))  # type: ignore[arg-type]
+        if message.get("id") is None and not message.get("ok", True):
+            # An error the daemon could not tie to a request (e.g. refused connection).
+            future = next(iter(self._pending.values()), None)
+        if future is None or future.done():
+            return
+        if message.get("ok"):
+            future.set_result(message.get("result"))
+        else:
+            err = message.get("error") or {}
+            code = err.get("code", "internal")
+            known = code in ErrorCode._value2member_map_
+            future.set_exception(
+                RemoteError(
+                    err.get("message", "the daemon answered with an error"),
+                    ErrorCode(code) if known else ErrorCode.INTERNAL,
+                )
+            )
+
+    async def close(self) -> None:
+        """Close the connection."""
+        self._read_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._read_task
+        self._writer.close()
+        with contextlib.suppress(ConnectionError):
+            await self._writer.wait_closed()
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

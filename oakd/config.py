@@ -1,0 +1,205 @@
+"""The TOML configuration: every setting has a default, so no file is needed to start.
+
+Looked up at --config, $OAKD_CONFIG, $XDG_CONFIG_HOME/oakd/config.toml, /etc/oakd/config.toml;
+the first that is given (or, for the last two, exists) wins. An unknown key or a wrong type is
+an error naming the file, the key and what was expected.
+
+    [daemon]
+    socket_group = "oakd"        # serve members of this group too; the socket becomes 0660
+    log_level = "info"           # debug, info, warning, error
+
+    [discovery]
+    interval_s = 2.0
+    static_addresses = ["10.1.2.30"]   # cameras that broadcasts don't reach (other subnets, NAT)
+
+    [flash]
+    parallel = 8                 # cameras flashed at once
+    retries = 3                  # for transient failures (link dropped, camera not found)
+    min_bootloader = "0.0.28"    # older ones fail after a few reconnects (depthai-core #415)
+
+    [build]
+    timeout_s = 60
+    memory_mb = 2048
+    debounce_ms = 200
+
+    [[device]]
+    id = "18443010C1D2E3F400"
+    alias = "door"
+
+    [[project]]
+    path = "~/pipelines/counter"
+    entry = "pipeline.py"
+    devices = ["door"]
+    compress = true
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from oakd.errors import ConfigError
+from oakd.schema import SchemaError, build
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class DaemonSection:
+    """How the daemon serves its socket and logs."""
+
+    socket_group: str | None = None
+    log_level: str = "info"
+
+    def check(self) -> None:
+        """Reject values of the right type but outside their range."""
+        if self.log_level not in LOG_LEVELS:
+            raise SchemaError("daemon.log_level", f"expected one of {', '.join(LOG_LEVELS)}")
+
+
+@dataclass(frozen=True)
+class DiscoverySection:
+    """How often and where to look for cameras."""
+
+    interval_s: float = 2.0
+    static_addresses: list[str] = field(default_factory=list)
+
+    def check(self) -> None:
+        """Reject values of the right type but outside their range."""
+        if not 0.5 <= self.interval_s <= 3600:
+            raise SchemaError("discovery.interval_s", "expected a number of seconds, 0.5 to 3600")
+        for i, address in enumerate(self.static_addresses):
+            try:
+                ipaddress.IPv4Address(address)
+            except ValueError:
+                raise SchemaError(
+                    f"discovery.static_addresses[{i}]", f"expected an IPv4 address, got {address!r}"
+                ) from None
+
+
+@dataclass(frozen=True)
+class FlashSection:
+    """Limits of the flash engine."""
+
+    parallel: int = 8
+    retries: int = 3
+    min_bootloader: str = "0.0.28"
+
+    def check(self) -> None:
+        """Reject values of the right type but outside their range."""
+        if not 1 <= self.parallel <= 256:
+            raise SchemaError("flash.parallel", "expected a whole number from 1 to 256")
+        if not 0 <= self.retries <= 20:
+            raise SchemaError("flash.retries", "expected a whole number from 0 to 20")
+        parts = self.min_bootloader.split(".")
+        if len(parts) != 3 or not all(p.isdigit() for p in parts):
+            raise SchemaError("flash.min_bootloader", 'expected a version like "0.0.28"')
+
+
+@dataclass(frozen=True)
+class BuildSection:
+    """Limits on the child process that runs a user's pipeline code."""
+
+    timeout_s: float = 60.0
+    memory_mb: int = 2048
+    debounce_ms: int = 200
+
+    def check(self) -> None:
+        """Reject values of the right type but outside their range."""
+        if not 1 <= self.timeout_s <= 3600:
+            raise SchemaError("build.timeout_s", "expected a number of seconds, 1 to 3600")
+        if not 128 <= self.memory_mb <= 65536:
+            raise SchemaError("build.memory_mb", "expected a whole number of MiB, 128 to 65536")
+        if not 0 <= self.debounce_ms <= 10000:
+            raise SchemaError("build.debounce_ms", "expected a whole number of ms, 0 to 10000")
+
+
+@dataclass(frozen=True)
+class DeviceEntry:
+    """A camera the user names: an alias, and an address for unicast discovery if needed."""
+
+    id: str
+    alias: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class ProjectEntry:
+    """A pipeline project to watch, and the cameras it goes to."""
+
+    path: str
+    entry: str = "pipeline.py"
+    devices: list[str] = field(default_factory=list)
+    compress: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration; `Config()` is the default one."""
+
+    daemon: DaemonSection = field(default_factory=DaemonSection)
+    discovery: DiscoverySection = field(default_factory=DiscoverySection)
+    flash: FlashSection = field(default_factory=FlashSection)
+    build: BuildSection = field(default_factory=BuildSection)
+    device: list[DeviceEntry] = field(default_factory=list)
+    project: list[ProjectEntry] = field(default_factory=list)
+    # The file it came from, None for defaults; not a key of the file.
+    source: Path | None = field(default=None, metadata={"internal": True})
+
+    def check(self) -> None:
+        """Check every section's ranges."""
+        for section in (self.daemon, self.discovery, self.flash, self.build):
+            section.check()
+
+
+def find_config(explicit: str | None, env: dict[str, str] | None = None) -> Path | None:
+    """The config file to read, or None to run on defaults."""
+    env = dict(os.environ) if env is None else env
+    if explicit:
+        return Path(explicit)
+    if env.get("OAKD_CONFIG"):
+        return Path(env["OAKD_CONFIG"])
+    xdg = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".config")
+    for candidate in (Path(xdg) / "oakd" / "config.toml", Path("/etc/oakd/config.toml")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def parse_config(text: str, source: Path | None = None) -> Config:
+    """Parse TOML text into a checked Config; errors name the source, the key and the problem."""
+    where = str(source) if source else "<config>"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from exc
+    try:
+        config = build(Config, data)
+        config.check()
+    except SchemaError as exc:
+        raise ConfigError(f"{where}: [{exc.path}] {exc.problem}") from exc
+    return dataclasses.replace(config, source=source)
+
+
+def load_config(explicit: str | None = None, env: dict[str, str] | None = None) -> Config:
+    """Find and read the config; defaults when there is none."""
+    path = find_config(explicit, env)
+    if path is None:
+        return Config()
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot read the config file ({exc.strerror}); "
+            "fix the path given by --config or $OAKD_CONFIG"
+        ) from exc
+    return parse_config(text, path)

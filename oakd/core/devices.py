@@ -1,0 +1,54 @@
+"""Cameras as the daemon knows them: keyed by MX ID, never by address."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class DeviceState(str, Enum):
+    """What discovery last said about a camera (or that it stopped answering)."""
+
+    BOOTLOADER = "bootloader"  # the bootloader waits for a host: inspect, flash, reset
+    FLASH_BOOTED = "flash_booted"  # runs its flashed app; a connection reboots it out of it
+    BOOTED = "booted"  # held by another host: hands off
+    OFFLINE = "offline"  # missed two discovery scans in a row
+
+
+@dataclass
+class Device:
+    """One camera, with what oakd saw of it and what oakd flashed to it."""
+
+    id: str  # MX ID
+    address: str
+    state: DeviceState
+    first_seen: float
+    last_seen: float
+    alias: str | None = None
+    flashed_hash: str | None = None  # content hash of the package oakd last flashed here
+    flashed_app: str | None = None  # its application name
+    flashed_at: float | None = None
+    inspection: dict[str, Any] | None = None  # what `oakd inspect` last read, kept
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def online(self) -> bool:
+        """Seen in the latest scans."""
+        return self.state is not DeviceState.OFFLINE
+
+    def to_wire(self) -> dict[str, Any]:
+        """As `oakd devices --json` and the protocol show it."""
+        return {
+            "id": self.id,
+            "alias": self.alias,
+            "address": self.address,
+            "state": self.state.value,
+            "online": self.online,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "flashed_hash": self.flashed_hash,
+            "flashed_app": self.flashed_app,
+            "flashed_at": self.flashed_at,
+            "inspection": self.inspection,
+        }

@@ -1,0 +1,44 @@
+"""Where the socket and the state live, for the daemon and for its clients."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SYSTEM_SOCKET = Path("/run/oakd/oakd.sock")
+
+
+def daemon_socket(explicit: str | None, env: dict[str, str] | None = None) -> Path:
+    """The socket the daemon binds: --socket, $OAKD_SOCKET, $XDG_RUNTIME_DIR, else /run/oakd."""
+    env = dict(os.environ) if env is None else env
+    if explicit:
+        return Path(explicit)
+    if env.get("OAKD_SOCKET"):
+        return Path(env["OAKD_SOCKET"])
+    if env.get("XDG_RUNTIME_DIR"):
+        return Path(env["XDG_RUNTIME_DIR"]) / "oakd" / "oakd.sock"
+    return SYSTEM_SOCKET
+
+
+def client_socket(explicit: str | None, env: dict[str, str] | None = None) -> Path:
+    """The socket a client connects to: as the daemon's, but a user with no daemon of their own
+    reaches the system daemon's socket."""
+    env = dict(os.environ) if env is None else env
+    path = daemon_socket(explicit, env)
+    if explicit or env.get("OAKD_SOCKET") or path.exists():
+        return path
+    return SYSTEM_SOCKET if SYSTEM_SOCKET.exists() else path
+
+
+def state_dir(explicit: str | None, env: dict[str, str] | None = None) -> Path:
+    """--state-dir, $STATE_DIRECTORY (set by systemd), else $XDG_STATE_HOME/oakd."""
+    env = dict(os.environ) if env is None else env
+    if explicit:
+        return Path(explicit)
+    if env.get("STATE_DIRECTORY"):
+        # systemd may pass several, colon-separated; the first is ours.
+        return Path(env["STATE_DIRECTORY"].split(":")[0])
+    base = env.get("XDG_STATE_HOME") or str(
+        Path(env.get("HOME", "~")).expanduser() / ".local/state"
+    )
+    return Path(base) / "oakd"

@@ -1,0 +1,174 @@
+"""The daemon's wire protocol, shared by the daemon, the CLI and the TUI.
+
+Newline-delimited JSON over a Unix socket. Every frame is one JSON object on one line, at most
+MAX_FRAME bytes including the newline.
+
+    client -> daemon  {"id": 1, "type": "hello", "params": {"protocol": 1, "client": "oakd-cli"}}
+    daemon -> client  {"id": 1, "ok": true, "result": {...}}
+                      {"id": 1, "ok": false, "error": {"code": "unknown_request", "message": "..."}}
+    daemon -> client  {"event": "device.changed", "data": {...}}     (after "subscribe")
+
+The first request must be `hello`; its `protocol` must equal PROTOCOL_VERSION. Each request
+type is one dataclass below, registered in REQUESTS; the server has one handler per type.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+from oakd.errors import ErrorCode, ProtocolError
+from oakd.schema import SchemaError, build
+
+PROTOCOL_VERSION = 1
+MAX_FRAME = 1024 * 1024  # bytes, newline included
+
+# Event names pushed to subscribers.
+EVENT_DEVICE_ADDED = "device.added"
+EVENT_DEVICE_CHANGED = "device.changed"
+EVENT_DEVICE_OFFLINE = "device.offline"
+EVENT_JOB_CHANGED = "job.changed"
+EVENT_JOB_PROGRESS = "job.progress"
+EVENT_LOG = "log"
+EVENT_TOPICS = ("device", "job", "project", "log")
+
+R = TypeVar("R", bound="Request")
+
+
+@dataclass(frozen=True)
+class Request:
+    """Base of every request type; `TYPE` is the wire name."""
+
+    TYPE: ClassVar[str] = ""
+
+
+REQUESTS: dict[str, type[Request]] = {}
+
+
+def request(cls: type[R]) -> type[R]:
+    """Class decorator: register a request type under its TYPE."""
+    if not cls.TYPE or cls.TYPE in REQUESTS:
+        raise RuntimeError(f"request type {cls.TYPE!r} is empty or registered twice")
+    REQUESTS[cls.TYPE] = cls
+    return cls
+
+
+@request
+@dataclass(frozen=True)
+class Hello(Request):
+    """First exchange: the client's protocol version; the answer carries the daemon's."""
+
+    TYPE: ClassVar[str] = "hello"
+    protocol: int
+    client: str = ""
+
+
+@request
+@dataclass(frozen=True)
+class Status(Request):
+    """The daemon's version, uptime and counts."""
+
+    TYPE: ClassVar[str] = "status"
+
+
+@request
+@dataclass(frozen=True)
+class ListDevices(Request):
+    """Every camera the daemon has seen."""
+
+    TYPE: ClassVar[str] = "devices"
+
+
+@request
+@dataclass(frozen=True)
+class ListJobs(Request):
+    """Jobs, newest first: queued and running ones, then history up to `limit`."""
+
+    TYPE: ClassVar[str] = "jobs"
+    limit: int = 100
+
+
+@request
+@dataclass(frozen=True)
+class Subscribe(Request):
+    """Push events of these topics to this client from now on."""
+
+    TYPE: ClassVar[str] = "subscribe"
+    topics: list[str] = field(default_factory=lambda: list(EVENT_TOPICS))
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A parsed request frame: its id and its typed body."""
+
+    id: int | str
+    body: Request
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """One frame: compact JSON and a newline."""
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+
+
+def decode(line: bytes) -> dict[str, Any]:
+    """Parse one frame into a JSON object, or raise ProtocolError(bad_frame)."""
+    try:
+        message = json.loads(line)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProtocolError(
+            f"the frame is not valid JSON ({exc}); send one JSON object per line"
+        ) from exc
+    if not isinstance(message, dict):
+        raise ProtocolError('a frame must be a JSON object, like {"id": 1, "type": ...}')
+    return message
+
+
+def parse_request(message: dict[str, Any]) -> Envelope:
+    """Check a decoded frame is a known request with valid params."""
+    req_id = message.get("id")
+    if not isinstance(req_id, (int, str)) or isinstance(req_id, bool):
+        raise ProtocolError('every request needs an "id" (a number or a string)')
+    kind = message.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError('every request needs a "type" (a string)')
+    cls = REQUESTS.get(kind)
+    if cls is None:
+        known = ", ".join(sorted(REQUESTS))
+        raise ProtocolError(
+            f"unknown request type {kind!r}; this daemon knows: {known}", ErrorCode.UNKNOWN_REQUEST
+        )
+    params = message.get("params", {})
+    if not isinstance(params, dict):
+        raise ProtocolError('"params" must be a JSON object', ErrorCode.BAD_PARAMS)
+    try:
+        body = build(cls, params, "params")
+    except SchemaError as exc:
+        raise ProtocolError(f"bad params for {kind!r}: {exc}", ErrorCode.BAD_PARAMS) from exc
+    return Envelope(id=req_id, body=body)
+
+
+def make_request(req_id: int | str, body: Request) -> dict[str, Any]:
+    """The frame a client sends for `body`."""
+    params = {k: v for k, v in body.__dict__.items()}
+    return {"id": req_id, "type": body.TYPE, "params": params}
+
+
+def ok(req_id: int | str | None, result: Any) -> dict[str, Any]:
+    """A success response."""
+    return {"id": req_id, "ok": True, "result": result}
+
+
+def error(req_id: int | str | None, code: ErrorCode, message: str) -> dict[str, Any]:
+    """An error response; `id` is null when the frame had none we could read."""
+    return {"id": req_id, "ok": False, "error": {"code": code.value, "message": message}}
+
+
+def event(name: str, data: Any) -> dict[str, Any]:
+    """A pushed event."""
+    return {"event": name, "data": data}
+
+
+def topic_of(event_name: str) -> str:
+    """'device.changed' -> 'device'."""
+    return event_name.split(".", 1)[0]

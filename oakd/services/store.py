@@ -1,0 +1,290 @@
+"""The daemon's state in SQLite (WAL): cameras seen, jobs, history. Versioned and migrated.
+
+One daemon per state directory: a lock file is held for the daemon's life, so two daemons on
+different sockets cannot run the same queue twice.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from oakd.core.devices import Device, DeviceState
+from oakd.core.jobs import Job, JobKind, JobPhase, JobState
+from oakd.errors import AlreadyRunning, StateError
+
+DB_NAME = "oakd.sqlite3"
+LOCK_NAME = "daemon.lock"
+
+# Each entry moves the schema from version i to i+1. Never edit a published entry: append.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        address TEXT NOT NULL,
+        state TEXT NOT NULL,
+        first_seen REAL NOT NULL,
+        last_seen REAL NOT NULL,
+        flashed_hash TEXT,
+        flashed_app TEXT,
+        flashed_at REAL,
+        inspection TEXT
+    );
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        device TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL,
+        phase TEXT,
+        progress REAL NOT NULL DEFAULT 0,
+        error TEXT,
+        message TEXT,
+        params TEXT NOT NULL DEFAULT '{}',
+        created REAL NOT NULL,
+        started REAL,
+        finished REAL,
+        attempts INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX jobs_by_state ON jobs (state);
+    CREATE TABLE history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts REAL NOT NULL,
+        device TEXT,
+        job INTEGER,
+        event TEXT NOT NULL,
+        message TEXT NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _lock(state_dir: Path) -> IO[str]:
+    handle = open(state_dir / LOCK_NAME, "a+")  # noqa: SIM115 - held for the daemon's life
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise AlreadyRunning(
+            f"the state directory {state_dir} is in use by oakd daemon {holder}; "
+            "stop that daemon first, or give this one its own --state-dir"
+        ) from None
+    handle.truncate(0)
+    handle.write(f"pid {os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+class Store:
+    """Typed access to the state database; every call is short and runs on the caller's thread."""
+
+    def __init__(self, db: sqlite3.Connection, lock: IO[str] | None) -> None:
+        self._db = db
+        self._lock = lock
+
+    @classmethod
+    def open(cls, state_dir: Path, *, lock: bool = True) -> Store:
+        """Open (creating and migrating) the database under `state_dir`."""
+        try:
+            state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StateError(
+                f"cannot create the state directory {state_dir} ({exc.strerror}); "
+                "choose another with --state-dir"
+            ) from exc
+        handle = _lock(state_dir) if lock else None
+        try:
+            db = sqlite3.connect(state_dir / DB_NAME, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives kill -9
+            db.execute("PRAGMA foreign_keys=ON")
+            _migrate(db, state_dir / DB_NAME)
+        except sqlite3.DatabaseError as exc:
+            if handle:
+                handle.close()
+            raise StateError(
+                f"the state database {state_dir / DB_NAME} cannot be used ({exc}); move it "
+                "aside to start with an empty state"
+            ) from exc
+        except StateError:
+            if handle:
+                handle.close()
+            raise
+        return cls(db, handle)
+
+    def close(self) -> None:
+        """Close the database and release the state directory."""
+        self._db.close()
+        if self._lock:
+            self._lock.close()
+            self._lock = None
+
+    @property
+    def schema_version(self) -> int:
+        """The database's schema version."""
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    # devices
+
+    def upsert_device(self, device: Device) -> None:
+        """Insert or replace one camera."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO devices VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                device.id,
+                device.address,
+                device.state.value,
+                device.first_seen,
+                device.last_seen,
+                device.flashed_hash,
+                device.flashed_app,
+                device.flashed_at,
+                json.dumps(device.inspection) if device.inspection is not None else None,
+            ),
+        )
+
+    def devices(self) -> list[Device]:
+        """Every camera ever seen, by MX ID."""
+        rows = self._db.execute("SELECT * FROM devices ORDER BY id").fetchall()
+        return [_device(r) for r in rows]
+
+    # jobs
+
+    def add_job(
+        self, device: str, kind: JobKind, params: dict[str, Any], now: float | None = None
+    ) -> Job:
+        """Queue a new job and return it with its id."""
+        created = time.time() if now is None else now
+        cur = self._db.execute(
+            "INSERT INTO jobs (device, kind, state, params, created) VALUES (?,?,?,?,?)",
+            (
+                device,
+                kind.value,
+                JobState.QUEUED.value,
+                json.dumps(params, sort_keys=True),
+                created,
+            ),
+        )
+        assert cur.lastrowid is not None
+        return Job(cur.lastrowid, device, kind, JobState.QUEUED, created, dict(params))
+
+    def save_job(self, job: Job) -> None:
+        """Write back a job's mutable fields."""
+        self._db.execute(
+            "UPDATE jobs SET state=?, phase=?, progress=?, error=?, message=?, started=?, "
+            "finished=?, attempts=?, params=? WHERE id=?",
+            (
+                job.state.value,
+                job.phase.value if job.phase else None,
+                job.progress,
+                job.error,
+                job.message,
+                job.started,
+                job.finished,
+                job.attempts,
+                job.params_json(),
+                job.id,
+            ),
+        )
+
+    def job(self, job_id: int) -> Job | None:
+        """One job by id."""
+        row = self._db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+        return _job(row) if row else None
+
+    def jobs(self, states: Iterable[JobState] | None = None, limit: int = 100) -> list[Job]:
+        """Jobs, newest first, optionally only in some states."""
+        if states is None:
+            rows = self._db.execute(
+                "SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,)
+            ).fetchall()
+        else:
+            wanted = [s.value for s in states]
+            marks = ",".join("?" * len(wanted))
+            rows = self._db.execute(
+                f"SELECT * FROM jobs WHERE state IN ({marks}) ORDER BY id DESC LIMIT ?",
+                (*wanted, limit),
+            ).fetchall()
+        return [_job(r) for r in rows]
+
+    def count_jobs(self) -> dict[str, int]:
+        """How many jobs are in each state."""
+        rows = self._db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall()
+        return {state: n for state, n in rows}
+
+    # history
+
+    def record(
+        self, event: str, message: str, device: str | None = None, job: int | None = None
+    ) -> None:
+        """Append a line to the history."""
+        self._db.execute(
+            "INSERT INTO history (ts, device, job, event, message) VALUES (?,?,?,?,?)",
+            (time.time(), device, job, event, message),
+        )
+
+    def history(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest history lines."""
+        rows = self._db.execute(
+            "SELECT ts, device, job, event, message FROM history ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        keys = ("ts", "device", "job", "event", "message")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def _migrate(db: sqlite3.Connection, path: Path) -> None:
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise StateError(
+            f"{path} has schema version {version}, newer than this oakd understands "
+            f"({SCHEMA_VERSION}); upgrade oakd, or move the file aside"
+        )
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        # executescript commits first; the version bump rides in the same script.
+        db.executescript(
+            f"BEGIN; {MIGRATIONS[target - 1]}\nPRAGMA user_version = {target}; COMMIT;"
+        )
+
+
+def _device(row: tuple[Any, ...]) -> Device:
+    id_, address, state, first, last, fhash, fapp, fat, inspection = row
+    return Device(
+        id=id_,
+        address=address,
+        state=DeviceState(state),
+        first_seen=first,
+        last_seen=last,
+        flashed_hash=fhash,
+        flashed_app=fapp,
+        flashed_at=fat,
+        inspection=json.loads(inspection) if inspection else None,
+    )
+
+
+def _job(row: tuple[Any, ...]) -> Job:
+    (id_, device, kind, state, phase, progress, error, message, params, created, started,
+     finished, attempts) = row  # fmt: skip
+    return Job(
+        id=id_,
+        device=device,
+        kind=JobKind(kind),
+        state=JobState(state),
+        created=created,
+        params=json.loads(params),
+        phase=JobPhase(phase) if phase else None,
+        progress=progress,
+        error=error,
+        message=message,
+        started=started,
+        finished=finished,
+        attempts=attempts,
+    )
