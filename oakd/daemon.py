@@ -38,6 +38,8 @@ class Daemon:
     async def run(self) -> None:
         """Open the state, bind the socket, serve until stopped; always clean up."""
         opts = self.options
+        # Before the socket exists: a client that sees the socket may signal us at once.
+        self._install_signals()
         group = resolve_group(opts.config.daemon.socket_group)
         # The socket first: a second daemon is refused before it touches any state.
         sock = bind_socket(opts.socket_path, group)
@@ -51,7 +53,6 @@ class Daemon:
             bus = EventBus()
             api = Api(opts.config, store, opts.socket_path, opts.state_dir)
             server = Server(sock, opts.socket_path, bus, api.table(), group)
-            self._install_signals()
             log.info(
                 "oakd %s serving %s (state in %s, config %s)",
                 __version__,

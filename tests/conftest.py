@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import DaemonProcess
 from tests.netns import enter_private_netns
 
 _ISOLATION_FAILURE: str | None = None
@@ -33,3 +37,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(
                 pytest.mark.skip(reason=f"no private network namespace: {_ISOLATION_FAILURE}")
             )
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A temp dir with a short path: Unix socket paths are limited to 107 bytes."""
+    path = Path(tempfile.mkdtemp(prefix="oakd-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def daemon(short_tmp: Path) -> Iterator[DaemonProcess]:
+    """A real daemon, ready to serve, stopped at the end of the test."""
+    proc = DaemonProcess(short_tmp).wait_ready()
+    yield proc
+    proc.stop()

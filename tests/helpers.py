@@ -1,0 +1,149 @@
+"""Helpers shared by the suite: waiting with a deadline, real daemons, raw socket clients."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def wait_for(check: Callable[[], T], timeout: float, what: str, interval: float = 0.02) -> T:
+    """Poll `check` until it returns something truthy; fail with `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def oakd(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `oakd` command line in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "oakd", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def connectable(path: Path) -> bool:
+    """Something accepts connections on the Unix socket `path`."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        try:
+            s.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
+class DaemonProcess:
+    """A real `oakd daemon` in a child process, on its own socket and state directory."""
+
+    def __init__(self, root: Path, *extra: str, config: Path | None = None) -> None:
+        self.root = root
+        self.socket = root / "oakd.sock"
+        self.state_dir = root / "state"
+        self.log_path = root / "daemon.log"
+        args = ["daemon", "--socket", str(self.socket), "--state-dir", str(self.state_dir)]
+        if config:
+            args += ["--config", str(config)]
+        self._log = open(self.log_path, "a")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "oakd", *args, *extra],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+
+    def wait_ready(self, timeout: float = 20) -> DaemonProcess:
+        """Wait until the daemon accepts connections."""
+        wait_for(
+            lambda: self.proc.poll() is not None or connectable(self.socket),
+            timeout,
+            "the daemon's socket",
+        )
+        if self.proc.poll() is not None:
+            raise AssertionError(f"the daemon exited early:\n{self.log()}")
+        return self
+
+    def log(self) -> str:
+        """What the daemon wrote to stderr so far."""
+        return self.log_path.read_text()
+
+    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """Run an `oakd` client command against this daemon."""
+        return oakd(*args, "--socket", str(self.socket), timeout=timeout)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        """Signal the daemon and wait for it to exit; returns its exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self._log.close()
+        return code
+
+
+class RawClient:
+    """A line-level client for protocol tests: sends exactly the bytes it is given."""
+
+    def __init__(self, path: Path, timeout: float = 10) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(str(path))
+        self._buffer = b""
+
+    def send_raw(self, data: bytes) -> None:
+        """Send bytes as they are."""
+        self.sock.sendall(data)
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Send one JSON frame."""
+        self.send_raw(json.dumps(message).encode() + b"\n")
+
+    def recv(self) -> dict[str, Any] | None:
+        """The next frame, or None when the daemon closed the connection."""
+        while b"\n" not in self._buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        frame: dict[str, Any] = json.loads(line)
+        return frame
+
+    def request(self, req_id: int, kind: str, **params: Any) -> dict[str, Any]:
+        """Send a request and return the next frame that answers it."""
+        self.send({"id": req_id, "type": kind, "params": params})
+        while True:
+            frame = self.recv()
+            assert frame is not None, f"connection closed before answering {kind!r}"
+            if frame.get("id") == req_id:
+                return frame
+
+    def hello(self, protocol: int = 1) -> dict[str, Any]:
+        """The opening exchange."""
+        return self.request(0, "hello", protocol=protocol, client="test")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.sock.close()
