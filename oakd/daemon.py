@@ -1,20 +1,32 @@
-"""`oakd daemon`: assemble the services, serve until SIGINT/SIGTERM, then stop cleanly."""
+"""`oakd daemon`: assemble the services, serve until SIGINT/SIGTERM, then stop cleanly.
+
+Start-up order matters: signals first (a client may signal as soon as the socket exists), then
+the socket (a second daemon is refused before it touches any state), then the state, then the
+services. READY=1 goes to systemd only once the socket listens and the first discovery pass is
+done, so that `systemctl start` returning means `oakd devices` already shows the cameras.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 from oakd import __version__
-from oakd.config import Config
+from oakd.config import Config, load_config
+from oakd.core.registry import DeviceRegistry
+from oakd.errors import ConfigError
 from oakd.services.api import Api
 from oakd.services.bus import EventBus
+from oakd.services.discovery import Discovery, Scanner, scan
 from oakd.services.listener import bind_socket, resolve_group
 from oakd.services.server import Server
 from oakd.services.store import Store
+from oakd.services.systemd import Watchdog, listen_fds, monotonic_usec, notify, watchdog_interval
+from oakd.tasks import TaskSet, wait_any
 
 log = logging.getLogger("oakd.daemon")
 
@@ -26,50 +38,109 @@ class DaemonOptions:
     config: Config
     socket_path: Path
     state_dir: Path
+    config_arg: str | None = None  # --config as given, to find the file again on SIGHUP
+    scanner: Scanner = scan
+
+
+def aliases(config: Config) -> dict[str, str]:
+    """MX ID -> alias, from the config's [[device]] entries."""
+    return {d.id: d.alias for d in config.device if d.alias}
 
 
 class Daemon:
-    """The running daemon: its store, bus and server, and the stop signal."""
+    """The running daemon: its services, its config, and the stop and reload signals."""
 
     def __init__(self, options: DaemonOptions) -> None:
         self.options = options
+        self.config = options.config
         self.stop = asyncio.Event()
+        self.reload = asyncio.Event()
+        self.registry = DeviceRegistry()
+        self.discovery: Discovery | None = None
 
     async def run(self) -> None:
-        """Open the state, bind the socket, serve until stopped; always clean up."""
-        opts = self.options
-        # Before the socket exists: a client that sees the socket may signal us at once.
+        """Bind, open the state, run the services until stopped; always clean up."""
         self._install_signals()
-        group = resolve_group(opts.config.daemon.socket_group)
-        # The socket first: a second daemon is refused before it touches any state.
-        sock = bind_socket(opts.socket_path, group)
+        sock, path = self._listening_socket()
         try:
-            store = Store.open(opts.state_dir)
+            store = Store.open(self.options.state_dir)
         except BaseException:
             sock.close()
-            opts.socket_path.unlink(missing_ok=True)
+            if path:
+                path.unlink(missing_ok=True)
             raise
         try:
-            bus = EventBus()
-            api = Api(opts.config, store, opts.socket_path, opts.state_dir)
-            server = Server(sock, opts.socket_path, bus, api.table(), group)
-            log.info(
-                "oakd %s serving %s (state in %s, config %s)",
-                __version__,
-                opts.socket_path,
-                opts.state_dir,
-                opts.config.source or "defaults",
-            )
-            await server.run(self.stop)
+            await self._serve(sock, path, store)
         finally:
             store.close()
         log.info("stopped")
 
+    def _listening_socket(self) -> tuple[socket.socket, Path | None]:
+        passed = listen_fds()
+        if passed:
+            # systemd owns the socket file (oakd.socket): use it, never remove it.
+            log.info("using the socket passed by systemd (socket activation)")
+            return passed[0], None
+        group = resolve_group(self.config.daemon.socket_group)
+        return bind_socket(self.options.socket_path, group), self.options.socket_path
+
+    async def _serve(self, sock: socket.socket, path: Path | None, store: Store) -> None:
+        bus = EventBus()
+        self.registry = DeviceRegistry(store.devices(), aliases(self.config))
+        self.discovery = Discovery(
+            self.registry, store, bus, lambda: self.config, self.options.scanner
+        )
+        api = Api(self, store, path or Path(sock.getsockname()), self.options.state_dir)
+        group = resolve_group(self.config.daemon.socket_group)
+        server = Server(sock, path, bus, api.table(), group)
+        services = TaskSet()
+        services.start(server.run(self.stop), name="server")
+        services.start(self.discovery.run(self.stop), name="discovery")
+        interval = watchdog_interval()
+        if interval:
+            services.start(Watchdog(interval).run(self.stop), name="watchdog")
+        log.info(
+            "oakd %s serving %s (state in %s, config %s)",
+            __version__,
+            path or sock.getsockname(),
+            self.options.state_dir,
+            self.config.source or "defaults",
+        )
+        await wait_any([self.discovery.first_pass, self.stop])
+        notify("READY=1", f"STATUS=serving, {len(self.registry.devices)} cameras known")
+        while not self.stop.is_set():
+            await wait_any([self.stop, self.reload])
+            if self.reload.is_set() and not self.stop.is_set():
+                self.reload.clear()
+                self._reload()
+        notify("STOPPING=1")
+        await services.join(timeout=10)
+
+    def _reload(self) -> None:
+        """Re-read the config; a bad file is logged and the running config stays."""
+        notify("RELOADING=1", monotonic_usec())
+        try:
+            config = load_config(self.options.config_arg)
+        except ConfigError as exc:
+            log.error("config not reloaded, keeping the running one: %s", exc.message)
+        else:
+            self.config = config
+            self.registry.set_aliases(aliases(config))
+            if self.discovery:
+                self.discovery.rescan()
+            log.info("config reloaded from %s", config.source or "defaults")
+        notify("READY=1")
+
     def _install_signals(self) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, self._on_signal, sig)
+            loop.add_signal_handler(sig, self._on_stop_signal, sig)
+        loop.add_signal_handler(signal.SIGHUP, self._on_reload_signal)
 
-    def _on_signal(self, sig: signal.Signals) -> None:
+    def _on_stop_signal(self, sig: signal.Signals) -> None:
         log.info("%s received, stopping", sig.name)
         self.stop.set()
+
+    def _on_reload_signal(self) -> None:
+        log.info("SIGHUP received, reloading the config")
+        self.reload.set()

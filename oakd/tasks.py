@@ -32,9 +32,29 @@ class TaskSet:
     def __len__(self) -> int:
         return len(self._tasks)
 
+    async def join(self, timeout: float) -> None:
+        """Wait up to `timeout` for every task to end on its own, then cancel what is left."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)
+        await self.cancel_all()
+
     async def cancel_all(self) -> None:
         """Cancel every task and wait until they have all ended."""
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def wait_any(events: list[asyncio.Event], timeout: float | None = None) -> bool:
+    """Wait until one of `events` is set or `timeout` passes; True if an event was set."""
+    if any(e.is_set() for e in events):
+        return True
+    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        done, _ = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+    return bool(done)

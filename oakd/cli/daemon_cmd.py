@@ -36,7 +36,10 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"config error: {exc.message}", EXIT_USAGE)
     setup_logging(args.log_level or config.daemon.log_level)
     options = DaemonOptions(
-        config=config, socket_path=daemon_socket(args.socket), state_dir=state_dir(args.state_dir)
+        config=config,
+        socket_path=daemon_socket(args.socket),
+        state_dir=state_dir(args.state_dir),
+        config_arg=args.config,
     )
     try:
         asyncio.run(Daemon(options).run())

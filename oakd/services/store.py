@@ -136,20 +136,18 @@ class Store:
 
     def upsert_device(self, device: Device) -> None:
         """Insert or replace one camera."""
-        self._db.execute(
-            "INSERT OR REPLACE INTO devices VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                device.id,
-                device.address,
-                device.state.value,
-                device.first_seen,
-                device.last_seen,
-                device.flashed_hash,
-                device.flashed_app,
-                device.flashed_at,
-                json.dumps(device.inspection) if device.inspection is not None else None,
-            ),
-        )
+        self.upsert_devices([device])
+
+    def upsert_devices(self, devices: list[Device]) -> None:
+        """Insert or replace cameras, in one transaction."""
+        if not devices:
+            return
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO devices VALUES (?,?,?,?,?,?,?,?,?)",
+                [_device_row(d) for d in devices],
+            )
 
     def devices(self) -> list[Device]:
         """Every camera ever seen, by MX ID."""
@@ -253,6 +251,20 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
         db.executescript(
             f"BEGIN; {MIGRATIONS[target - 1]}\nPRAGMA user_version = {target}; COMMIT;"
         )
+
+
+def _device_row(device: Device) -> tuple[Any, ...]:
+    return (
+        device.id,
+        device.address,
+        device.state.value,
+        device.first_seen,
+        device.last_seen,
+        device.flashed_hash,
+        device.flashed_app,
+        device.flashed_at,
+        json.dumps(device.inspection) if device.inspection is not None else None,
+    )
 
 
 def _device(row: tuple[Any, ...]) -> Device:

@@ -1,0 +1,154 @@
+"""Passive, continuous discovery: XLink UDP broadcast through depthai, plus unicast probes.
+
+Discovery never connects to a camera: a connection to a FLASH_BOOTED camera reboots it out of
+its app. It only sends the 4-byte DISCOVER datagram and reads the replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import struct
+import time
+from collections.abc import Callable, Sequence
+
+from oakd.config import Config
+from oakd.core.devices import DeviceState
+from oakd.core.registry import ChangeKind, DeviceRegistry, Sighting
+from oakd.protocol import EVENT_DEVICE_ADDED, EVENT_DEVICE_CHANGED, EVENT_DEVICE_OFFLINE
+from oakd.services.bus import EventBus
+from oakd.services.store import Store
+from oakd.tasks import wait_any
+
+log = logging.getLogger(__name__)
+
+DISCOVERY_PORT = 11491
+DISCOVER = struct.pack("<I", 1)
+REPLY = struct.Struct("<I32sI")  # command, MX ID, state (oak-poe-protocol.md §1.2)
+WIRE_STATES = {1: DeviceState.BOOTED, 3: DeviceState.BOOTLOADER, 4: DeviceState.FLASH_BOOTED}
+UNICAST_WINDOW_S = 0.5  # as long as depthai's own search listens
+
+Scanner = Callable[[Sequence[str]], list[Sighting]]
+
+_EVENTS = {
+    ChangeKind.ADDED: EVENT_DEVICE_ADDED,
+    ChangeKind.CHANGED: EVENT_DEVICE_CHANGED,
+    ChangeKind.OFFLINE: EVENT_DEVICE_OFFLINE,
+}
+
+
+def scan_broadcast() -> list[Sighting]:
+    """One depthai broadcast search (blocks ~500 ms): PoE cameras only."""
+    import depthai as dai
+
+    states = {
+        dai.XLinkDeviceState.X_LINK_BOOTED: DeviceState.BOOTED,
+        dai.XLinkDeviceState.X_LINK_BOOTLOADER: DeviceState.BOOTLOADER,
+        dai.XLinkDeviceState.X_LINK_FLASH_BOOTED: DeviceState.FLASH_BOOTED,
+    }
+    found: list[Sighting] = []
+    for info in dai.XLinkConnection.getAllConnectedDevices():
+        # USB devices may show up too; oakd is about PoE cameras in standalone mode.
+        if info.protocol != dai.XLinkProtocol.X_LINK_TCP_IP or info.state not in states:
+            continue
+        found.append(Sighting(info.getMxId(), info.name, states[info.state]))
+    return found
+
+
+def parse_reply(data: bytes, source: str) -> Sighting | None:
+    """A discovery reply as a Sighting; None for anything else."""
+    if len(data) < REPLY.size:
+        return None
+    command, raw_id, state = REPLY.unpack_from(data)
+    if command != 1 or state not in WIRE_STATES:
+        return None
+    mxid = raw_id.split(b"\0", 1)[0].decode("ascii", "replace")
+    return Sighting(mxid, source, WIRE_STATES[state]) if mxid else None
+
+
+def scan_unicast(addresses: Sequence[str], window_s: float = UNICAST_WINDOW_S) -> list[Sighting]:
+    """Probe each address directly: cameras on other subnets or behind NAT."""
+    if not addresses:
+        return []
+    found: list[Sighting] = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(0.02)
+        for address in addresses:
+            try:
+                sock.sendto(DISCOVER, (address, DISCOVERY_PORT))
+            except OSError as exc:
+                log.warning("cannot probe %s: %s", address, exc)
+        deadline = time.monotonic() + window_s
+        while time.monotonic() < deadline and len(found) < len(addresses):
+            try:
+                data, (source, _) = sock.recvfrom(512)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            sighting = parse_reply(data, source)
+            if sighting and source in addresses:
+                found.append(sighting)
+    return found
+
+
+def scan(static_addresses: Sequence[str]) -> list[Sighting]:
+    """One complete scan: broadcast, then the static addresses."""
+    return scan_broadcast() + scan_unicast(static_addresses)
+
+
+class Discovery:
+    """Scans every discovery interval in a worker thread and folds the results into the
+    registry, the store and the event bus."""
+
+    def __init__(
+        self,
+        registry: DeviceRegistry,
+        store: Store,
+        bus: EventBus,
+        config: Callable[[], Config],
+        scanner: Scanner = scan,
+    ) -> None:
+        self.registry = registry
+        self.store = store
+        self.bus = bus
+        self.config = config
+        self.scanner = scanner
+        self.first_pass = asyncio.Event()
+        self.scans = 0
+        self._wake = asyncio.Event()
+
+    def rescan(self) -> None:
+        """Scan now instead of at the end of the interval."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Scan until stopped."""
+        while not stop.is_set():
+            await self.scan_once()
+            self._wake.clear()
+            await wait_any([stop, self._wake], timeout=self.config().discovery.interval_s)
+
+    async def scan_once(self) -> None:
+        """One scan, applied. A failed scan is logged and counts as no news, not as silence."""
+        static = self.config().discovery.static_addresses
+        try:
+            sightings = await asyncio.to_thread(self.scanner, list(static))
+        except Exception:
+            log.exception("discovery scan failed; trying again next interval")
+            self.first_pass.set()
+            return
+        now = time.time()
+        changes = self.registry.apply_scan(sightings, now)
+        seen = {s.mxid for s in sightings}
+        self.store.upsert_devices(
+            [d for d in self.registry.devices.values() if d.id in seen]
+            + [c.device for c in changes if c.kind is ChangeKind.OFFLINE]
+        )
+        for change in changes:
+            log.info("camera %s %s (%s, %s)", change.device.id, change.kind.value,
+                     change.device.address, change.device.state.value)  # fmt: skip
+            self.bus.publish(_EVENTS[change.kind], change.device.to_wire())
+        self.scans += 1
+        self.first_pass.set()
