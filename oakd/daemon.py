@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ class Daemon:
     async def run(self) -> None:
         """Bind, open the state, run the services until stopped; always clean up."""
         self._install_signals()
-        sock, path = self._listening_socket()
+        sock, path, group = self._listening_socket()
         try:
             store = Store.open(self.options.state_dir)
         except BaseException:
@@ -70,28 +71,35 @@ class Daemon:
                 path.unlink(missing_ok=True)
             raise
         try:
-            await self._serve(sock, path, store)
+            await self._serve(sock, path, group, store)
         finally:
             store.close()
         log.info("stopped")
 
-    def _listening_socket(self) -> tuple[socket.socket, Path | None]:
+    def _listening_socket(self) -> tuple[socket.socket, Path | None, int | None]:
+        """The socket to serve, the file to remove at exit (None: not ours), the group served."""
+        group = resolve_group(self.config.daemon.socket_group)
         passed = listen_fds()
         if passed:
-            # systemd owns the socket file (oakd.socket): use it, never remove it.
-            log.info("using the socket passed by systemd (socket activation)")
-            return passed[0], None
-        group = resolve_group(self.config.daemon.socket_group)
-        return bind_socket(self.options.socket_path, group), self.options.socket_path
+            # systemd owns the socket file (oakd.socket): use it, never remove it. Its
+            # SocketGroup is served when the file grants that group read and write.
+            sock = passed[0]
+            log.info("serving the socket passed by systemd: %s", sock.getsockname())
+            if group is None:
+                info = os.stat(sock.getsockname())
+                group = info.st_gid if info.st_mode & 0o060 == 0o060 else None
+            return sock, None, group
+        return bind_socket(self.options.socket_path, group), self.options.socket_path, group
 
-    async def _serve(self, sock: socket.socket, path: Path | None, store: Store) -> None:
+    async def _serve(
+        self, sock: socket.socket, path: Path | None, group: int | None, store: Store
+    ) -> None:
         bus = EventBus()
         self.registry = DeviceRegistry(store.devices(), aliases(self.config))
         self.discovery = Discovery(
             self.registry, store, bus, lambda: self.config, self.options.scanner
         )
         api = Api(self, store, path or Path(sock.getsockname()), self.options.state_dir)
-        group = resolve_group(self.config.daemon.socket_group)
         server = Server(sock, path, bus, api.table(), group)
         services = TaskSet()
         services.start(server.run(self.stop), name="server")

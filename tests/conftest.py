@@ -27,6 +27,21 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+_SKIPPED: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # In CI a skipped test is not a passed one: OAKD_NO_SKIPS=1 (set by .ci/run) fails the run.
+    if _SKIPPED and os.environ.get("OAKD_NO_SKIPS") == "1" and exitstatus == 0:
+        print(f"\nOAKD_NO_SKIPS=1: {len(_SKIPPED)} tests were skipped: {', '.join(_SKIPPED)}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     unit_dir = Path(__file__).parent / "unit"
     for item in items:

@@ -49,6 +49,7 @@ class Api:
             "state_dir": str(self.state_dir),
             "config": str(config.source) if config.source else None,
             "discovery_interval_s": config.discovery.interval_s,
+            "discovery_scans": self.daemon.discovery.scans if self.daemon.discovery else 0,
             "devices": len(devices),
             "online": sum(1 for d in devices if d.online),
             "jobs": {s.value: counts.get(s.value, 0) for s in (JobState.QUEUED, JobState.RUNNING)},
