@@ -158,3 +158,12 @@ async def test_sighup_reloads_the_config_without_dropping_clients(short_tmp: Pat
 def test_status_reports_the_interval(daemon: DaemonProcess) -> None:
     status = json.loads(daemon.cli("status", "--json").stdout)
     assert status["discovery_interval_s"] == 2.0
+
+
+def test_logs_carry_journal_priorities_under_systemd(short_tmp: Path, monkeypatch) -> None:
+    monkeypatch.setenv("JOURNAL_STREAM", "8:12345")
+    daemon = DaemonProcess(short_tmp).wait_ready()
+    assert daemon.stop() == 0
+    lines = daemon.log().splitlines()
+    assert "<6>oakd.daemon: SIGTERM received, stopping" in lines
+    assert all(line.startswith("<") for line in lines if "oakd." in line)
