@@ -31,7 +31,9 @@ class ErrorCode(str, Enum):
     NOT_FOUND = "not_found"
     AMBIGUOUS = "ambiguous"
     CONFIRMATION_REQUIRED = "confirmation_required"
-    REFUSED = "refused"
+    REFUSED = "refused"  # preflight said no; the message says why and what to do
+    BUSY = "busy"  # e.g. cancelling a job that is already writing
+    BUILD_FAILED = "build_failed"
 
 
 class OakdError(Exception):

@@ -28,9 +28,11 @@ MAX_FRAME = 1024 * 1024  # bytes, newline included
 EVENT_DEVICE_ADDED = "device.added"
 EVENT_DEVICE_CHANGED = "device.changed"
 EVENT_DEVICE_OFFLINE = "device.offline"
-EVENT_JOB_CHANGED = "job.changed"
-EVENT_JOB_PROGRESS = "job.progress"
-EVENT_LOG = "log"
+EVENT_JOB_CHANGED = "job.changed"  # data: a job (created, state or phase changed)
+EVENT_JOB_PROGRESS = "job.progress"  # data: {"id", "device", "progress", "phase"}; <= 10/s/job
+EVENT_PROJECT_CHANGED = "project.changed"  # data: a project (watched, unwatched, build state)
+EVENT_PROJECT_BUILD = "project.build"  # data: {"project", "result"}: one finished build
+EVENT_LOG = "log"  # data: {"level", "source", "message"}
 EVENT_TOPICS = ("device", "job", "project", "log")
 
 R = TypeVar("R", bound="Request")
@@ -96,6 +98,126 @@ class Subscribe(Request):
 
     TYPE: ClassVar[str] = "subscribe"
     topics: list[str] = field(default_factory=lambda: list(EVENT_TOPICS))
+
+
+@request
+@dataclass(frozen=True)
+class Inspect(Request):
+    """Read a camera's bootloader, memory, application and network config, and keep it.
+
+    Connecting stops the app of a FLASH_BOOTED camera: such a camera needs `yes`."""
+
+    TYPE: ClassVar[str] = "inspect"
+    device: str
+    yes: bool = False
+
+
+@request
+@dataclass(frozen=True)
+class Flash(Request):
+    """Queue a flash of one package file or one project to each of `devices`.
+
+    Exactly one of `package` (a .dap path) and `project` (a directory) is given. `force`
+    flashes a camera whose bootloader is older than flash.min_bootloader. Returns the jobs."""
+
+    TYPE: ClassVar[str] = "flash"
+    devices: list[str]
+    package: str | None = None
+    project: str | None = None
+    force: bool = False
+
+
+@request
+@dataclass(frozen=True)
+class Cancel(Request):
+    """Cancel a queued job (a running write is never torn off: that is refused)."""
+
+    TYPE: ClassVar[str] = "cancel"
+    job: int
+
+
+@request
+@dataclass(frozen=True)
+class FactoryReset(Request):
+    """Rewrite the bootloader and erase config and app. Destructive: needs `confirm`."""
+
+    TYPE: ClassVar[str] = "factory_reset"
+    device: str
+    confirm: bool = False
+
+
+@request
+@dataclass(frozen=True)
+class ClearApp(Request):
+    """Erase the flashed application. Destructive: needs `confirm`."""
+
+    TYPE: ClassVar[str] = "clear_app"
+    device: str
+    confirm: bool = False
+
+
+@request
+@dataclass(frozen=True)
+class ClearConfig(Request):
+    """Erase the bootloader config (network settings). Destructive: needs `confirm`."""
+
+    TYPE: ClassVar[str] = "clear_config"
+    device: str
+    confirm: bool = False
+
+
+@request
+@dataclass(frozen=True)
+class NetworkConfig(Request):
+    """Write the network config: `dhcp`, or `static` "ADDR/PREFIX" with `gateway` (and
+    `dns`). Validated before anything is written. Destructive: needs `confirm`."""
+
+    TYPE: ClassVar[str] = "network_config"
+    device: str
+    dhcp: bool = False
+    static: str | None = None
+    gateway: str | None = None
+    dns: str | None = None
+    confirm: bool = False
+
+
+@request
+@dataclass(frozen=True)
+class BootloaderUpdate(Request):
+    """Flash the bootloader embedded in this depthai. Destructive: needs `confirm`."""
+
+    TYPE: ClassVar[str] = "bootloader_update"
+    device: str
+    confirm: bool = False
+
+
+@request
+@dataclass(frozen=True)
+class Watch(Request):
+    """Watch a project directory and flash it to `devices` whenever it changes."""
+
+    TYPE: ClassVar[str] = "watch"
+    path: str
+    devices: list[str]
+    entry: str = "pipeline.py"
+    compress: bool = True
+
+
+@request
+@dataclass(frozen=True)
+class Unwatch(Request):
+    """Stop watching a project directory."""
+
+    TYPE: ClassVar[str] = "unwatch"
+    path: str
+
+
+@request
+@dataclass(frozen=True)
+class ListProjects(Request):
+    """The watched projects with their targets and last build result."""
+
+    TYPE: ClassVar[str] = "projects"
 
 
 @dataclass(frozen=True)
