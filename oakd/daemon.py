@@ -22,7 +22,7 @@ from oakd.core.registry import DeviceRegistry
 from oakd.errors import ConfigError
 from oakd.services.api import Api
 from oakd.services.bus import EventBus
-from oakd.services.discovery import Discovery, Scanner, scan
+from oakd.services.discovery import Discovery, Scanner, WorkerScanner
 from oakd.services.listener import bind_socket, resolve_group
 from oakd.services.server import Server
 from oakd.services.store import Store
@@ -40,7 +40,7 @@ class DaemonOptions:
     socket_path: Path
     state_dir: Path
     config_arg: str | None = None  # --config as given, to find the file again on SIGHUP
-    scanner: Scanner = scan
+    scanner: Scanner | None = None  # tests inject one; None scans in a device worker
 
 
 def aliases(config: Config) -> dict[str, str]:
@@ -96,9 +96,8 @@ class Daemon:
     ) -> None:
         bus = EventBus()
         self.registry = DeviceRegistry(store.devices(), aliases(self.config))
-        self.discovery = Discovery(
-            self.registry, store, bus, lambda: self.config, self.options.scanner
-        )
+        scanner = self.options.scanner or WorkerScanner()
+        self.discovery = Discovery(self.registry, store, bus, lambda: self.config, scanner)
         api = Api(self, store, path or Path(sock.getsockname()), self.options.state_dir)
         server = Server(sock, path, bus, api.table(), group)
         services = TaskSet()
@@ -123,6 +122,8 @@ class Daemon:
                 self._reload()
         notify("STOPPING=1")
         await services.join(timeout=10)
+        if isinstance(scanner, WorkerScanner):
+            await scanner.close()
 
     def _reload(self) -> None:
         """Re-read the config; a bad file is logged and the running config stays."""

@@ -11,7 +11,7 @@ import logging
 import socket
 import struct
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from oakd.config import Config
 from oakd.core.devices import DeviceState
@@ -19,6 +19,7 @@ from oakd.core.registry import ChangeKind, DeviceRegistry, Sighting
 from oakd.protocol import EVENT_DEVICE_ADDED, EVENT_DEVICE_CHANGED, EVENT_DEVICE_OFFLINE
 from oakd.services.bus import EventBus
 from oakd.services.store import Store
+from oakd.services.workers import Worker
 from oakd.tasks import wait_any
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,8 @@ REPLY = struct.Struct("<I32sI")  # command, MX ID, state (oak-poe-protocol.md §
 WIRE_STATES = {1: DeviceState.BOOTED, 3: DeviceState.BOOTLOADER, 4: DeviceState.FLASH_BOOTED}
 UNICAST_WINDOW_S = 0.5  # as long as depthai's own search listens
 
-Scanner = Callable[[Sequence[str]], list[Sighting]]
+# One complete scan (broadcast and static addresses), awaited from the event loop.
+Scanner = Callable[[Sequence[str]], Awaitable[list[Sighting]]]
 
 _EVENTS = {
     ChangeKind.ADDED: EVENT_DEVICE_ADDED,
@@ -94,8 +96,28 @@ def scan_unicast(addresses: Sequence[str], window_s: float = UNICAST_WINDOW_S) -
 
 
 def scan(static_addresses: Sequence[str]) -> list[Sighting]:
-    """One complete scan: broadcast, then the static addresses."""
+    """One complete scan: broadcast, then the static addresses. Blocks, holding the GIL for
+    the broadcast part: run it in a device worker, never in the daemon."""
     return scan_broadcast() + scan_unicast(static_addresses)
+
+
+class WorkerScanner:
+    """Scans in a device worker of its own, so that depthai never runs in the daemon and a
+    scan never waits behind a flash."""
+
+    def __init__(self) -> None:
+        self._worker: Worker | None = None
+
+    async def __call__(self, static_addresses: Sequence[str]) -> list[Sighting]:
+        if self._worker is None or not self._worker.alive:
+            self._worker = await Worker.start()
+        result = await self._worker.call("scan", {"static": list(static_addresses)})
+        return [Sighting(m, a, DeviceState(s)) for m, a, s in result["sightings"]]
+
+    async def close(self) -> None:
+        """Stop the worker."""
+        if self._worker is not None:
+            await self._worker.stop()
 
 
 class Discovery:
@@ -108,7 +130,7 @@ class Discovery:
         store: Store,
         bus: EventBus,
         config: Callable[[], Config],
-        scanner: Scanner = scan,
+        scanner: Scanner,
     ) -> None:
         self.registry = registry
         self.store = store
@@ -134,7 +156,7 @@ class Discovery:
         """One scan, applied. A failed scan is logged and counts as no news, not as silence."""
         static = self.config().discovery.static_addresses
         try:
-            sightings = await asyncio.to_thread(self.scanner, list(static))
+            sightings = await self.scanner(list(static))
         except Exception:
             log.exception("discovery scan failed; trying again next interval")
             self.first_pass.set()

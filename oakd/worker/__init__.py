@@ -1,0 +1,7 @@
+"""The device worker: a child process that runs depthai operations for the daemon.
+
+Protocol, one JSON object per line. The parent writes {"op": NAME, "params": {...}} on stdin;
+the worker answers with any number of {"event": "phase", "phase": ...} and
+{"event": "progress", "value": ...} lines, then exactly one {"event": "done", "result": {...}}
+or {"event": "error", "kind": ..., "message": ...}. It starts with {"event": "ready", ...}.
+"""

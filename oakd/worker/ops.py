@@ -1,0 +1,272 @@
+"""Device operations with depthai, run inside a device worker process (never in the daemon:
+depthai holds the GIL through discovery and while connecting, which would freeze the daemon's
+event loop for seconds).
+
+Each operation takes its params and a Reporter, returns a JSON-ready result, or raises OpError
+with a kind: `transient` (worth retrying: the link dropped, the camera was not found),
+`refused` (a preflight check said no; nothing was written) or `failed`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import depthai as dai
+
+from oakd.core.devices import DeviceState
+from oakd.core.versions import Version
+from oakd.services.discovery import scan, scan_unicast
+
+MiB = 1024 * 1024
+APP_OFFSET = 8 * MiB  # NETWORK bootloader layout: the application starts at 8 MiB
+FACTORY_IMAGE_SIZE = 8 * MiB + 512  # the reset image: bootloader padded over config and header
+COME_BACK_S = 45.0  # a reboot, plus depthai's own 15 s wait, plus margin
+
+
+class Reporter(Protocol):
+    """Where an operation reports its phase and progress."""
+
+    def phase(self, name: str) -> None:
+        """connecting, writing or verifying."""
+
+    def progress(self, value: float) -> None:
+        """0..1 through the write."""
+
+
+class OpError(Exception):
+    """An operation that did not succeed; `kind` decides whether it is retried."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def _link_error(exc: RuntimeError, address: str, doing: str) -> OpError:
+    text = str(exc)
+    if "not found" in text or "X_LINK_DEVICE_NOT_FOUND" in text:
+        return OpError(
+            "transient",
+            f"the camera at {address} did not answer while {doing} ({text}); check that it is "
+            "powered and on the network (`oakd devices`)",
+        )
+    return OpError(
+        "transient",
+        f"the link to the camera at {address} dropped while {doing} ({text}); check the "
+        "cable and the PoE switch",
+    )
+
+
+@contextlib.contextmanager
+def connected(address: str, report: Reporter, allow_bootloader: bool = False) -> Iterator[Any]:
+    """A DeviceBootloader on the camera at `address`; closing it resets the camera."""
+    report.phase("connecting")
+    try:
+        bl = dai.DeviceBootloader(dai.DeviceInfo(address), allowFlashingBootloader=allow_bootloader)
+    except RuntimeError as exc:
+        raise _link_error(exc, address, "connecting") from exc
+    try:
+        yield bl
+    except RuntimeError as exc:
+        raise _link_error(exc, address, "talking to it") from exc
+    finally:
+        with contextlib.suppress(Exception):
+            bl.close()
+
+
+def _checked(result: tuple[bool, str], what: str) -> None:
+    ok, message = result
+    if not ok:
+        raise OpError("failed", f"the camera refused to {what}: {message or 'no reason given'}")
+
+
+def wait_back(address: str, mxid: str, states: set[DeviceState], timeout: float) -> DeviceState:
+    """Poll unicast discovery until the camera answers in one of `states`."""
+    deadline = time.monotonic() + timeout
+    last: DeviceState | None = None
+    while time.monotonic() < deadline:
+        for sighting in scan_unicast([address], window_s=0.2):
+            if sighting.mxid == mxid:
+                last = sighting.state
+                if last in states:
+                    return last
+    seen = f"it answered as {last.value}" if last else "it did not answer at all"
+    wanted = " or ".join(sorted(s.value for s in states))
+    raise OpError("failed", f"the camera did not come back {wanted} within {timeout:.0f} s: {seen}")
+
+
+def op_scan(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
+    """One discovery scan (broadcast and static addresses). Never connects."""
+    found = scan(params.get("static", []))
+    return {"sightings": [[s.mxid, s.address, s.state.value] for s in found]}
+
+
+def _bootloader_facts(bl: Any) -> dict[str, Any]:
+    facts: dict[str, Any] = {"version": str(bl.getVersion()), "embedded": bl.isEmbeddedVersion()}
+    with contextlib.suppress(RuntimeError):
+        facts["flashed_version"] = str(bl.getFlashedVersion())
+    facts["type"] = bl.getType().name
+    facts["user_bootloader"] = bool(bl.isUserBootloaderSupported() and bl.isUserBootloader())
+    return facts
+
+
+def op_inspect(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
+    """Read what a camera has: bootloader, memory, application, network config."""
+    with connected(params["address"], report) as bl:
+        result: dict[str, Any] = {"bootloader": _bootloader_facts(bl)}
+        memory = bl.getMemoryInfo(dai.DeviceBootloader.Memory.FLASH)
+        result["memory"] = {"available": memory.available, "size": memory.size, "info": memory.info}
+        app = bl.readApplicationInfo(dai.DeviceBootloader.Memory.FLASH)
+        result["application"] = {
+            "present": app.hasApplication,
+            "name": app.applicationName or None,
+            "firmware": app.firmwareVersion or None,
+        }
+        try:
+            config = bl.readConfig()
+            result["network"] = {
+                "static": config.isStaticIPV4(),
+                "address": config.getIPv4(),
+                "mask": config.getIPv4Mask(),
+                "gateway": config.getIPv4Gateway(),
+                "dns": config.getDnsIPv4(),
+                "mac": config.getMacAddress(),
+            }
+        except RuntimeError:
+            result["network"] = None  # no config written: DHCP, the factory default
+    result["inspected_at"] = time.time()
+    return result
+
+
+def op_flash(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
+    """Preflight, write, read back the app name, and see the camera boot the app."""
+    address, mxid = params["address"], params["mxid"]
+    package = Path(params["package"]).read_bytes()
+    expected = params["app_name"]
+    with connected(address, report) as bl:
+        version = Version.parse(str(bl.getVersion()))
+        minimum = Version.parse(params["min_bootloader"])
+        if version < minimum and not params.get("force"):
+            raise OpError(
+                "refused",
+                f"its bootloader {version} is older than {minimum} and fails after a few "
+                f"reconnects; update it (`oakd bootloader-update {mxid} --yes`) or flash with "
+                "--force",
+            )
+        memory = bl.getMemoryInfo(dai.DeviceBootloader.Memory.FLASH)
+        if memory.available and memory.size:
+            region = memory.size - APP_OFFSET
+            if len(package) > region:
+                raise OpError(
+                    "refused",
+                    f"the package ({len(package)} bytes) is larger than the camera's application "
+                    f"region ({region} bytes of {memory.size} in flash); make it smaller (compress "
+                    "it, drop unused assets)",
+                )
+        report.phase("writing")
+        _checked(
+            bl.flashDepthaiApplicationPackage(report.progress, bytearray(package)),
+            "write the package",
+        )
+        report.phase("verifying")
+        name = bl.readApplicationInfo(dai.DeviceBootloader.Memory.FLASH).applicationName
+        if name != expected:
+            raise OpError(
+                "failed",
+                f"after the write the camera reports the app {name!r}, not {expected!r}",
+            )
+    wait_back(address, mxid, {DeviceState.FLASH_BOOTED}, COME_BACK_S)
+    return {"app_name": name, "bootloader": str(version), "state": "flash_booted"}
+
+
+def _simple(
+    what: str, action: Callable[[Any], tuple[bool, str]], back: set[DeviceState]
+) -> Callable[[dict[str, Any], Reporter], dict[str, Any]]:
+    def op(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
+        with connected(params["address"], report) as bl:
+            report.phase("writing")
+            _checked(action(bl), what)
+        report.phase("verifying")
+        state = wait_back(params["address"], params["mxid"], back, COME_BACK_S)
+        return {"state": state.value}
+
+    return op
+
+
+op_clear_app = _simple(
+    "clear the application", lambda bl: bl.flashClear(), {DeviceState.BOOTLOADER}
+)
+op_clear_config = _simple(
+    "clear the config",
+    lambda bl: bl.flashConfigClear(),
+    {DeviceState.BOOTLOADER, DeviceState.FLASH_BOOTED},
+)
+
+
+def op_network_config(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
+    """Write a static or DHCP network config (validated by the daemon before it got here)."""
+    with connected(params["address"], report) as bl:
+        try:
+            config = bl.readConfig()
+        except RuntimeError:
+            config = dai.DeviceBootloader.Config()
+        if params.get("static"):
+            config.setStaticIPv4(params["static"], params["mask"], params["gateway"])
+        else:
+            config.setDynamicIPv4("0.0.0.0", "0.0.0.0", "0.0.0.0")
+        if params.get("dns"):
+            config.setDnsIPv4(params["dns"], "")
+        report.phase("writing")
+        _checked(bl.flashConfig(config), "write the network config")
+    return {"static": params.get("static"), "gateway": params.get("gateway")}
+
+
+def _flash_bootloader(params: dict[str, Any], report: Reporter, image: Path | None) -> None:
+    with connected(params["address"], report, allow_bootloader=True) as bl:
+        report.phase("writing")
+        if image is None:
+            _checked(bl.flashBootloader(report.progress), "write the bootloader")
+        else:
+            _checked(bl.flashBootloader(report.progress, str(image)), "write the bootloader")
+
+
+def op_bootloader_update(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
+    """Flash the bootloader embedded in this depthai (the factory one, not a user one)."""
+    _flash_bootloader(params, report, None)
+    report.phase("verifying")
+    wait_back(params["address"], params["mxid"], {DeviceState.BOOTLOADER,
+              DeviceState.FLASH_BOOTED}, COME_BACK_S)  # fmt: skip
+    return {"bootloader": str(dai.DeviceBootloader.getEmbeddedBootloaderVersion())}
+
+
+def op_factory_reset(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
+    """As Luxonis' Device Manager does it: the embedded bootloader padded with 0xFF to 8 MiB +
+    512 bytes, which rewrites the bootloader and erases the user bootloader, the config and
+    the application header."""
+    binary = bytes(
+        dai.DeviceBootloader.getEmbeddedBootloaderBinary(dai.DeviceBootloader.Type.NETWORK)
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        image = Path(tmp) / "factory-reset.bin"
+        image.write_bytes(binary + b"\xff" * (FACTORY_IMAGE_SIZE - len(binary)))
+        _flash_bootloader(params, report, image)
+    report.phase("verifying")
+    wait_back(params["address"], params["mxid"], {DeviceState.BOOTLOADER}, COME_BACK_S)
+    return {"bootloader": str(dai.DeviceBootloader.getEmbeddedBootloaderVersion())}
+
+
+OPS: dict[str, Callable[[dict[str, Any], Reporter], dict[str, Any]]] = {
+    "scan": op_scan,
+    "inspect": op_inspect,
+    "flash": op_flash,
+    "clear_app": op_clear_app,
+    "clear_config": op_clear_config,
+    "network_config": op_network_config,
+    "bootloader_update": op_bootloader_update,
+    "factory_reset": op_factory_reset,
+}
