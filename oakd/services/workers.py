@@ -68,12 +68,18 @@ class Worker:
 
     async def _next(self) -> dict[str, Any]:
         assert self.proc.stdout is not None
-        line = await self.proc.stdout.readline()
-        if not line:
-            code = await self.proc.wait()
-            raise WorkerError("transient", f"the device worker died (exit code {code})")
-        message: dict[str, Any] = json.loads(line)
-        return message
+        while True:
+            line = await self.proc.stdout.readline()
+            if not line:
+                code = await self.proc.wait()
+                raise WorkerError("transient", f"the device worker died (exit code {code})")
+            try:
+                message = json.loads(line)
+            except json.JSONDecodeError:
+                log.warning("device worker: %s", line.decode(errors="replace").rstrip())
+                continue
+            if isinstance(message, dict):
+                return message
 
     async def call(
         self, op: str, params: dict[str, Any], on_event: EventHandler | None = None

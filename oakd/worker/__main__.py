@@ -58,9 +58,12 @@ class LineReporter:
 def main() -> int:
     """Import depthai once, then serve operations until stdin closes."""
     die_with_parent()
-    out = sys.stdout
-    sys.stdout = sys.stderr  # anything depthai or a library prints must not corrupt the protocol
-    reporter = LineReporter(out)
+    # The protocol gets a private copy of stdout; fd 1 itself goes to stderr, because depthai's
+    # C++ logger writes there directly ("USB protocol not available", ...).
+    protocol_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    reporter = LineReporter(os.fdopen(protocol_fd, "w", buffering=1))
     import depthai as dai
 
     from oakd.worker.ops import OPS, OpError  # imports depthai: the slow part, done once
