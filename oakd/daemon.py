@@ -23,10 +23,12 @@ from oakd.errors import ConfigError
 from oakd.services.api import Api
 from oakd.services.bus import EventBus
 from oakd.services.discovery import Discovery, Scanner, WorkerScanner
+from oakd.services.engine import FlashEngine
 from oakd.services.listener import bind_socket, resolve_group
 from oakd.services.server import Server
 from oakd.services.store import Store
 from oakd.services.systemd import Watchdog, listen_fds, monotonic_usec, notify, watchdog_interval
+from oakd.services.workers import WorkerPool
 from oakd.tasks import TaskSet, wait_any
 
 log = logging.getLogger("oakd.daemon")
@@ -40,6 +42,7 @@ class DaemonOptions:
     socket_path: Path
     state_dir: Path
     config_arg: str | None = None  # --config as given, to find the file again on SIGHUP
+    cache_dir: Path | None = None  # built packages; None: <state_dir>/cache
     scanner: Scanner | None = None  # tests inject one; None scans in a device worker
 
 
@@ -58,6 +61,7 @@ class Daemon:
         self.reload = asyncio.Event()
         self.registry = DeviceRegistry()
         self.discovery: Discovery | None = None
+        self.engine: FlashEngine | None = None
 
     async def run(self) -> None:
         """Bind, open the state, run the services until stopped; always clean up."""
@@ -98,11 +102,24 @@ class Daemon:
         self.registry = DeviceRegistry(store.devices(), aliases(self.config))
         scanner = self.options.scanner or WorkerScanner()
         self.discovery = Discovery(self.registry, store, bus, lambda: self.config, scanner)
+        pool = WorkerPool(warm=1)
+        cache = self.options.cache_dir or self.options.state_dir / "cache"
+        self.engine = FlashEngine(
+            store,
+            bus,
+            self.registry,
+            lambda: self.config,
+            pool,
+            cache / "packages",
+            after_job=self.discovery.rescan,
+        )
         api = Api(self, store, path or Path(sock.getsockname()), self.options.state_dir)
         server = Server(sock, path, bus, api.table(), group)
         services = TaskSet()
         services.start(server.run(self.stop), name="server")
         services.start(self.discovery.run(self.stop), name="discovery")
+        services.start(pool.run(self.stop), name="workers")
+        services.start(self.engine.run(self.stop), name="engine")
         interval = watchdog_interval()
         if interval:
             services.start(Watchdog(interval).run(self.stop), name="watchdog")
@@ -121,7 +138,7 @@ class Daemon:
                 self.reload.clear()
                 self._reload()
         notify("STOPPING=1")
-        await services.join(timeout=10)
+        await services.join(timeout=75)  # the engine lets a running write end (up to 60 s)
         if isinstance(scanner, WorkerScanner):
             await scanner.close()
 

@@ -42,3 +42,14 @@ def state_dir(explicit: str | None, env: dict[str, str] | None = None) -> Path:
         Path(env.get("HOME", "~")).expanduser() / ".local/state"
     )
     return Path(base) / "oakd"
+
+
+def cache_dir(explicit: str | None, env: dict[str, str] | None = None) -> Path:
+    """Built packages: --cache-dir, $CACHE_DIRECTORY (systemd), else $XDG_CACHE_HOME/oakd."""
+    env = dict(os.environ) if env is None else env
+    if explicit:
+        return Path(explicit)
+    if env.get("CACHE_DIRECTORY"):
+        return Path(env["CACHE_DIRECTORY"].split(":")[0])
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
+    return Path(base) / "oakd"

@@ -59,7 +59,15 @@ class DaemonProcess:
         self.socket = root / "oakd.sock"
         self.state_dir = root / "state"
         self.log_path = root / "daemon.log"
-        args = ["daemon", "--socket", str(self.socket), "--state-dir", str(self.state_dir)]
+        args = [
+            "daemon",
+            "--socket",
+            str(self.socket),
+            "--state-dir",
+            str(self.state_dir),
+            "--cache-dir",
+            str(root / "cache"),
+        ]
         if config:
             args += ["--config", str(config)]
         self._log = open(self.log_path, "a")  # noqa: SIM115 - closed in stop()

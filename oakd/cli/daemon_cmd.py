@@ -11,7 +11,7 @@ from oakd.config import LOG_LEVELS, load_config
 from oakd.daemon import Daemon, DaemonOptions
 from oakd.errors import AlreadyRunning, ConfigError, OakdError
 from oakd.logs import setup_logging
-from oakd.paths import daemon_socket, state_dir
+from oakd.paths import cache_dir, daemon_socket, state_dir
 
 
 def register(sub: Any) -> None:
@@ -23,6 +23,9 @@ def register(sub: Any) -> None:
     p.add_argument("--socket", metavar="PATH", help="socket to serve (default: $OAKD_SOCKET, ...)")
     p.add_argument(
         "--state-dir", metavar="DIR", help="state directory (default: $STATE_DIRECTORY, ...)"
+    )
+    p.add_argument(
+        "--cache-dir", metavar="DIR", help="built packages (default: $CACHE_DIRECTORY, ...)"
     )
     p.add_argument("--log-level", choices=LOG_LEVELS, help="overrides daemon.log_level")
     p.set_defaults(func=run)
@@ -40,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         socket_path=daemon_socket(args.socket),
         state_dir=state_dir(args.state_dir),
         config_arg=args.config,
+        cache_dir=cache_dir(args.cache_dir),
     )
     try:
         asyncio.run(Daemon(options).run())

@@ -27,8 +27,12 @@ def register(sub: Any) -> None:
     for action, text in (("install", "write and enable the units"), ("uninstall", "undo it")):
         a = actions.add_parser(action, help=text)
         a.add_argument("--user", action="store_true", help="a per-user service (systemctl --user)")
-        a.add_argument("--unit-dir", metavar="DIR", help="where the unit files go (default: "
-                       "/etc/systemd/system, or ~/.config/systemd/user with --user)")  # fmt: skip
+        a.add_argument(
+            "--unit-dir",
+            metavar="DIR",
+            help="where the unit files go (default: "
+            "/etc/systemd/system, or ~/.config/systemd/user with --user)",
+        )
         a.add_argument(
             "--no-enable", action="store_true", help="only write or remove files; run no systemctl"
         )
@@ -74,8 +78,17 @@ def _ensure_system_user() -> None:
         return
     except KeyError:
         pass
-    command = ["useradd", "--system", "--user-group", "--no-create-home",
-               "--home-dir", "/var/lib/oakd", "--shell", "/usr/sbin/nologin", "oakd"]  # fmt: skip
+    command = [
+        "useradd",
+        "--system",
+        "--user-group",
+        "--no-create-home",
+        "--home-dir",
+        "/var/lib/oakd",
+        "--shell",
+        "/usr/sbin/nologin",
+        "oakd",
+    ]
     print(f"running: {shlex.join(command)}")
     subprocess.run(command, check=True)
 

@@ -89,3 +89,141 @@ class Job:
     def params_json(self) -> str:
         """Params as stored in SQLite."""
         return json.dumps(self.params, sort_keys=True)
+
+
+class JobConflict(Exception):
+    """A change the job's state does not allow (cancelling a running write, say)."""
+
+
+DESTRUCTIVE = frozenset(
+    {
+        JobKind.FACTORY_RESET,
+        JobKind.CLEAR_APP,
+        JobKind.CLEAR_CONFIG,
+        JobKind.NETWORK_CONFIG,
+        JobKind.BOOTLOADER_UPDATE,
+    }
+)
+FLASHES = frozenset({JobKind.FLASH_PACKAGE, JobKind.FLASH_PROJECT})
+
+# What each destructive job takes away, for confirmations in the API, CLI and TUI.
+LOSSES = {
+    JobKind.FACTORY_RESET: "rewrites the bootloader and erases the flashed app, the user "
+    "bootloader and the config (network settings)",
+    JobKind.CLEAR_APP: "erases the flashed app: the camera stays in its bootloader",
+    JobKind.CLEAR_CONFIG: "erases the bootloader config: static IP and other network settings",
+    JobKind.NETWORK_CONFIG: "replaces the network settings: wrong ones make the camera "
+    "unreachable until it is opened up",
+    JobKind.BOOTLOADER_UPDATE: "rewrites the bootloader: a power cut during the write can brick "
+    "the camera",
+}
+
+
+class JobQueue:
+    """The queue's rules, without I/O: who runs next, what supersedes what, what may cancel.
+
+    One job at a time per camera; jobs on different cameras run in parallel up to a limit;
+    within a camera, oldest first.
+    """
+
+    def __init__(self, jobs: list[Job] | None = None) -> None:
+        self.jobs: dict[int, Job] = {j.id: j for j in jobs or []}
+
+    def add(self, job: Job, now: float) -> list[Job]:
+        """Queue `job`; return the queued flashes of the same camera it supersedes."""
+        superseded = []
+        if job.kind in FLASHES:
+            for old in self.jobs.values():
+                if (
+                    old.device == job.device
+                    and old.kind in FLASHES
+                    and old.state is JobState.QUEUED
+                ):
+                    finish(old, JobState.CANCELLED, now, message=f"superseded by job {job.id}")
+                    superseded.append(old)
+        self.jobs[job.id] = job
+        return superseded
+
+    def running(self) -> list[Job]:
+        """Jobs that are running now."""
+        return [j for j in self.jobs.values() if j.state is JobState.RUNNING]
+
+    def runnable(
+        self, parallel: int, also_busy: set[str] | frozenset[str] = frozenset()
+    ) -> list[Job]:
+        """The jobs to start now: the oldest queued job of each idle camera, within the limit.
+        `also_busy` names cameras held by something that is not a job (an inspection)."""
+        busy = {j.device for j in self.running()} | set(also_busy)
+        room = parallel - len(busy)
+        chosen: list[Job] = []
+        for job in sorted(self.jobs.values(), key=lambda j: j.id):
+            if room <= 0:
+                break
+            if job.state is JobState.QUEUED and job.device not in busy:
+                busy.add(job.device)
+                chosen.append(job)
+                room -= 1
+        return chosen
+
+    def active_on(self, device: str) -> Job | None:
+        """The job running on `device`, if any."""
+        return next((j for j in self.running() if j.device == device), None)
+
+    def cancel(self, job_id: int, now: float) -> Job:
+        """Cancel a queued job. A running write is never torn off mid-way."""
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise KeyError(job_id)
+        if job.state is JobState.RUNNING:
+            raise JobConflict(
+                f"job {job_id} is already {job.phase.value if job.phase else 'running'} on "
+                f"{job.device}; a running write is never torn off mid-way (the camera would be "
+                "left without an app): wait for it to end"
+            )
+        if job.state.final:
+            raise JobConflict(f"job {job_id} has already ended ({job.state.value})")
+        finish(job, JobState.CANCELLED, now, message="cancelled")
+        return job
+
+    def forget_finished(self, keep: int = 500) -> None:
+        """Drop old finished jobs from memory (they stay in the store's history)."""
+        finished = sorted((j for j in self.jobs.values() if j.state.final), key=lambda j: j.id)
+        for job in finished[: max(0, len(finished) - keep)]:
+            del self.jobs[job.id]
+
+
+def start(job: Job, now: float) -> None:
+    """queued -> running."""
+    if job.state is not JobState.QUEUED:
+        raise JobConflict(f"job {job.id} is {job.state.value}, not queued")
+    job.state, job.started, job.phase = JobState.RUNNING, now, JobPhase.CONNECTING
+    job.attempts += 1
+
+
+def finish(
+    job: Job, state: JobState, now: float, *, message: str | None = None, error: str | None = None
+) -> None:
+    """Into a final state, with what happened in words."""
+    if job.state.final:
+        raise JobConflict(f"job {job.id} has already ended ({job.state.value})")
+    job.state, job.finished, job.phase = state, now, None
+    job.message, job.error = message, error
+    if state is JobState.DONE:
+        job.progress = 1.0
+
+
+def recover(job: Job) -> None:
+    """After a crash: a job that was running is interrupted and queued again, once.
+
+    A flash rewrites the whole application region, so redoing it is safe."""
+    if job.state is not JobState.RUNNING:
+        return
+    times = int(job.params.get("interrupted", 0)) + 1
+    job.params["interrupted"] = times
+    job.phase, job.progress, job.started = None, 0.0, None
+    if times > 1:
+        job.state = JobState.INTERRUPTED
+        job.error = "interrupted twice by a daemon restart; not retried again: queue it anew"
+    else:
+        job.state = JobState.QUEUED
+        job.message = "interrupted by a daemon restart; queued again"

@@ -125,8 +125,9 @@ def with_app_name(data: bytes, name: str) -> bytes:
     encoded = name.encode()
     header = bytearray(data[:HEADER_SIZE])
     raw, _size, offset, _checksum, kind, flags = SECTION.unpack_from(header, 2 + app.index * 30)
-    SECTION.pack_into(header, 2 + app.index * 30, raw, len(encoded), offset, djb2(encoded),
-                      kind, flags)  # fmt: skip
+    SECTION.pack_into(
+        header, 2 + app.index * 30, raw, len(encoded), offset, djb2(encoded), kind, flags
+    )
     return bytes(header) + data[HEADER_SIZE : app.offset] + encoded
 
 

@@ -8,8 +8,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oakd import __version__
-from oakd.core.jobs import JobState
-from oakd.protocol import PROTOCOL_VERSION, ListDevices, ListJobs, Request, Status
+from oakd.core.jobs import JobKind, JobState
+from oakd.core.netconfig import NetworkConfigError, check_static
+from oakd.errors import ErrorCode, OakdError
+from oakd.protocol import (
+    PROTOCOL_VERSION,
+    BootloaderUpdate,
+    Cancel,
+    ClearApp,
+    ClearConfig,
+    FactoryReset,
+    Flash,
+    Inspect,
+    ListDevices,
+    ListJobs,
+    NetworkConfig,
+    Request,
+    Status,
+)
+from oakd.services.engine import FlashEngine
 from oakd.services.server import Handler
 from oakd.services.store import Store
 
@@ -33,7 +50,21 @@ class Api:
             Status: self.status,
             ListDevices: self.devices,
             ListJobs: self.jobs,
+            Inspect: self.inspect,
+            Flash: self.flash,
+            Cancel: self.cancel,
+            FactoryReset: self.factory_reset,
+            ClearApp: self.clear_app,
+            ClearConfig: self.clear_config,
+            NetworkConfig: self.network_config,
+            BootloaderUpdate: self.bootloader_update,
         }
+
+    @property
+    def engine(self) -> FlashEngine:
+        """The flash engine (it exists once the daemon serves)."""
+        assert self.daemon.engine is not None
+        return self.daemon.engine
 
     async def status(self, _: Status) -> dict[str, Any]:
         """Version, uptime, where things are, and counts."""
@@ -63,3 +94,64 @@ class Api:
     async def jobs(self, body: ListJobs) -> list[dict[str, Any]]:
         """Jobs, newest first."""
         return [j.to_wire() for j in self.store.jobs(limit=body.limit)]
+
+    async def inspect(self, body: Inspect) -> dict[str, Any]:
+        """Connect, read the details, keep them; returns the device with its inspection."""
+        device = await self.engine.inspect(body.device, body.yes)
+        return device.to_wire()
+
+    async def flash(self, body: Flash) -> list[dict[str, Any]]:
+        """Queue a flash for each camera; returns the jobs."""
+        if (body.package is None) == (body.project is None):
+            raise OakdError("give exactly one of package and project", ErrorCode.BAD_PARAMS)
+        if not body.devices:
+            raise OakdError("name at least one camera to flash", ErrorCode.BAD_PARAMS)
+        devices = [self.daemon.registry.resolve(ref) for ref in body.devices]  # all or none
+        if body.package is None:
+            raise OakdError(
+                "flashing a project needs the builder, which this daemon does not have yet",
+                ErrorCode.UNKNOWN_REQUEST,
+            )
+        params = self.engine.prepare_package(Path(body.package), body.force)
+        jobs = [self.engine.submit(JobKind.FLASH_PACKAGE, d.id, params) for d in devices]
+        return [j.to_wire() for j in jobs]
+
+    async def cancel(self, body: Cancel) -> dict[str, Any]:
+        """Cancel a queued job."""
+        return self.engine.cancel(body.job).to_wire()
+
+    def _destructive(
+        self, kind: JobKind, device: str, confirm: bool, params: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        return self.engine.submit(kind, device, params or {}, confirm=confirm).to_wire()
+
+    async def factory_reset(self, body: FactoryReset) -> dict[str, Any]:
+        """Queue a factory reset."""
+        return self._destructive(JobKind.FACTORY_RESET, body.device, body.confirm)
+
+    async def clear_app(self, body: ClearApp) -> dict[str, Any]:
+        """Queue erasing the app."""
+        return self._destructive(JobKind.CLEAR_APP, body.device, body.confirm)
+
+    async def clear_config(self, body: ClearConfig) -> dict[str, Any]:
+        """Queue erasing the bootloader config."""
+        return self._destructive(JobKind.CLEAR_CONFIG, body.device, body.confirm)
+
+    async def bootloader_update(self, body: BootloaderUpdate) -> dict[str, Any]:
+        """Queue a bootloader update."""
+        return self._destructive(JobKind.BOOTLOADER_UPDATE, body.device, body.confirm)
+
+    async def network_config(self, body: NetworkConfig) -> dict[str, Any]:
+        """Validate, then queue, a network config write."""
+        if body.dhcp == (body.static is not None):
+            raise OakdError("give exactly one of dhcp and static", ErrorCode.BAD_PARAMS)
+        params: dict[str, Any] = {"dhcp": body.dhcp}
+        if body.static is not None:
+            try:
+                static = check_static(body.static, body.gateway, body.dns)
+            except NetworkConfigError as exc:
+                raise OakdError(f"not written: {exc}", ErrorCode.BAD_PARAMS) from None
+            params.update(
+                static=static.address, mask=static.mask, gateway=static.gateway, dns=static.dns
+            )
+        return self._destructive(JobKind.NETWORK_CONFIG, body.device, body.confirm, params)

@@ -169,8 +169,13 @@ class Discovery:
             + [c.device for c in changes if c.kind is ChangeKind.OFFLINE]
         )
         for change in changes:
-            log.info("camera %s %s (%s, %s)", change.device.id, change.kind.value,
-                     change.device.address, change.device.state.value)  # fmt: skip
+            log.info(
+                "camera %s %s (%s, %s)",
+                change.device.id,
+                change.kind.value,
+                change.device.address,
+                change.device.state.value,
+            )
             self.bus.publish(_EVENTS[change.kind], change.device.to_wire())
         self.scans += 1
         self.first_pass.set()

@@ -283,8 +283,21 @@ def _device(row: tuple[Any, ...]) -> Device:
 
 
 def _job(row: tuple[Any, ...]) -> Job:
-    (id_, device, kind, state, phase, progress, error, message, params, created, started,
-     finished, attempts) = row  # fmt: skip
+    (
+        id_,
+        device,
+        kind,
+        state,
+        phase,
+        progress,
+        error,
+        message,
+        params,
+        created,
+        started,
+        finished,
+        attempts,
+    ) = row
     return Job(
         id=id_,
         device=device,

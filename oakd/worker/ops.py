@@ -239,8 +239,12 @@ def op_bootloader_update(params: dict[str, Any], report: Reporter) -> dict[str, 
     """Flash the bootloader embedded in this depthai (the factory one, not a user one)."""
     _flash_bootloader(params, report, None)
     report.phase("verifying")
-    wait_back(params["address"], params["mxid"], {DeviceState.BOOTLOADER,
-              DeviceState.FLASH_BOOTED}, COME_BACK_S)  # fmt: skip
+    wait_back(
+        params["address"],
+        params["mxid"],
+        {DeviceState.BOOTLOADER, DeviceState.FLASH_BOOTED},
+        COME_BACK_S,
+    )
     return {"bootloader": str(dai.DeviceBootloader.getEmbeddedBootloaderVersion())}
 
 

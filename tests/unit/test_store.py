@@ -51,9 +51,15 @@ def test_one_daemon_per_state_directory(tmp_path: Path) -> None:
 def test_devices_and_jobs_survive_a_reopen(tmp_path: Path) -> None:
     store = Store.open(tmp_path)
     store.upsert_device(
-        Device("18443010C1D2E3F400", "127.0.0.2", DeviceState.FLASH_BOOTED, 1.0, 2.0,
-               inspection={"bootloader": "0.0.28"})
-    )  # fmt: skip
+        Device(
+            "18443010C1D2E3F400",
+            "127.0.0.2",
+            DeviceState.FLASH_BOOTED,
+            1.0,
+            2.0,
+            inspection={"bootloader": "0.0.28"},
+        )
+    )
     job = store.add_job("18443010C1D2E3F400", JobKind.FLASH_PACKAGE, {"package": "abc"})
     job.state, job.progress = JobState.RUNNING, 0.5
     store.save_job(job)

@@ -1,0 +1,211 @@
+"""Commands that change cameras: inspect, flash, cancel, reset, clear, netconfig,
+bootloader-update. Each is one request; --wait follows the jobs' events to their end."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from oakd.cli.common import EXIT_FAILED, EXIT_OK, add_client_options, print_json, run_client
+from oakd.client import Client, unreachable
+from oakd.core.jobs import FINAL_STATES
+from oakd.protocol import (
+    EVENT_JOB_CHANGED,
+    EVENT_JOB_PROGRESS,
+    BootloaderUpdate,
+    Cancel,
+    ClearApp,
+    ClearConfig,
+    FactoryReset,
+    Flash,
+    Inspect,
+    ListJobs,
+    NetworkConfig,
+    Request,
+)
+
+FINAL = {s.value for s in FINAL_STATES}
+
+
+def register(sub: Any) -> None:
+    """Add the commands that change cameras."""
+    p = sub.add_parser("inspect", help="read a camera's bootloader, memory, app and network config")
+    p.add_argument("device", help="MX ID, unique prefix, address or alias")
+    p.add_argument("--yes", action="store_true", help="inspect even if it stops a running app")
+    add_client_options(p)
+    p.set_defaults(func=inspect)
+
+    p = sub.add_parser("flash", help="flash a package (.dap) to cameras")
+    p.add_argument("devices", nargs="+", metavar="DEVICE")
+    p.add_argument("--dap", metavar="FILE", required=True, help="the application package")
+    p.add_argument("--force", action="store_true", help="flash even an old bootloader")
+    p.add_argument("--wait", action="store_true", help="show progress; exit 1 if a job fails")
+    add_client_options(p)
+    p.set_defaults(func=flash)
+
+    p = sub.add_parser("cancel", help="cancel a queued job")
+    p.add_argument("job", type=int)
+    add_client_options(p)
+    p.set_defaults(func=cancel)
+
+    for name, text in (
+        ("reset", "factory reset: rewrite the bootloader, erase app and config"),
+        ("clear", "erase the flashed app (--config: the network config instead)"),
+        ("bootloader-update", "flash the bootloader embedded in this depthai"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("device")
+        if name == "clear":
+            p.add_argument("--config", action="store_true", help="erase the bootloader config")
+        _destructive_options(p)
+        p.set_defaults(func=destructive)
+
+    p = sub.add_parser("netconfig", help="write a camera's network config")
+    p.add_argument("device")
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--dhcp", action="store_true", help="get an address by DHCP")
+    mode.add_argument("--static", metavar="ADDR/PREFIX", help="e.g. 192.168.1.50/24")
+    p.add_argument("--gateway", metavar="GW")
+    p.add_argument("--dns", metavar="ADDR")
+    _destructive_options(p)
+    p.set_defaults(func=destructive)
+
+
+def _destructive_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    p.add_argument("--wait", action="store_true", help="show progress; exit 1 if it fails")
+    add_client_options(p)
+
+
+def inspect(args: argparse.Namespace) -> int:
+    """Inspect one camera and print what was read."""
+
+    async def work(client: Client) -> int:
+        device = await client.call(Inspect(device=args.device, yes=args.yes), timeout=180)
+        if args.json:
+            print_json(device)
+            return EXIT_OK
+        facts = device["inspection"] or {}
+        bootloader = facts.get("bootloader", {})
+        app = facts.get("application", {})
+        net = facts.get("network")
+        memory = facts.get("memory", {})
+        print(f"camera      {device['id']} at {device['address']} ({device['state']})")
+        print(
+            f"bootloader  {bootloader.get('version')} {bootloader.get('type', '')}"
+            f"{' (user bootloader)' if bootloader.get('user_bootloader') else ''}"
+        )
+        print(f"flash       {memory.get('size', 0) // (1024 * 1024)} MiB")
+        print(f"application {app.get('name') or ('none' if not app.get('present') else '?')}")
+        if net:
+            kind = "static" if net.get("static") else "DHCP"
+            print(
+                f"network     {kind} {net.get('address')}/{net.get('mask')} gw {net.get('gateway')}"
+            )
+        else:
+            print("network     no config (DHCP, the factory default)")
+        return EXIT_OK
+
+    return run_client(args, work)
+
+
+def flash(args: argparse.Namespace) -> int:
+    """Queue a package flash to each camera."""
+    package = str(Path(args.dap).resolve())  # the daemon runs elsewhere: give it a full path
+    request = Flash(devices=args.devices, package=package, force=args.force)
+    return run_client(args, lambda client: submit(client, request, args))
+
+
+def cancel(args: argparse.Namespace) -> int:
+    """Cancel one queued job."""
+
+    async def work(client: Client) -> int:
+        job = await client.call(Cancel(job=args.job))
+        if args.json:
+            print_json(job)
+        else:
+            print(f"job {job['id']} cancelled")
+        return EXIT_OK
+
+    return run_client(args, work)
+
+
+def destructive(args: argparse.Namespace) -> int:
+    """reset, clear, netconfig, bootloader-update: the daemon itself insists on --yes."""
+    request: Request
+    if args.command == "reset":
+        request = FactoryReset(device=args.device, confirm=args.yes)
+    elif args.command == "clear" and args.config:
+        request = ClearConfig(device=args.device, confirm=args.yes)
+    elif args.command == "clear":
+        request = ClearApp(device=args.device, confirm=args.yes)
+    elif args.command == "bootloader-update":
+        request = BootloaderUpdate(device=args.device, confirm=args.yes)
+    else:
+        request = NetworkConfig(
+            device=args.device,
+            dhcp=args.dhcp,
+            static=args.static,
+            gateway=args.gateway,
+            dns=args.dns,
+            confirm=args.yes,
+        )
+    return run_client(args, lambda client: submit(client, request, args))
+
+
+async def submit(client: Client, request: Request, args: argparse.Namespace) -> int:
+    """Send a job-making request; print the jobs, or follow them with --wait."""
+    if args.wait:
+        await client.subscribe(["job"])  # before the request: no event can be missed
+    answer = await client.call(request)
+    jobs: list[dict[str, Any]] = answer if isinstance(answer, list) else [answer]
+    if not args.wait:
+        if args.json:
+            print_json(jobs)
+        else:
+            for job in jobs:
+                print(f"job {job['id']}: {job['kind']} on {job['device']} {job['state']}")
+        return EXIT_OK
+    final = await follow(client, {j["id"]: j for j in jobs}, show=not args.json)
+    if args.json:
+        print_json(list(final.values()))
+    return (
+        EXIT_OK if all(j["state"] in ("done", "skipped") for j in final.values()) else EXIT_FAILED
+    )
+
+
+async def follow(client: Client, jobs: dict[int, dict[str, Any]], show: bool) -> dict[int, Any]:
+    """Follow jobs to their final states, drawing a progress line per job on stderr."""
+    # A job may have ended between the request and the subscription taking effect.
+    for job in await client.call(ListJobs(limit=len(jobs) + 200)):
+        if job["id"] in jobs:
+            jobs[job["id"]] = job
+    while not all(j["state"] in FINAL for j in jobs.values()):
+        message = await client.events.get()
+        if message is None:
+            raise unreachable(client.path, "the daemon went away while waiting")
+        data = message["data"]
+        if data.get("id") not in jobs:
+            continue
+        if message["event"] == EVENT_JOB_CHANGED:
+            jobs[data["id"]] = data
+            if show and data["state"] in FINAL:
+                _line(data, end="\n")
+        elif message["event"] == EVENT_JOB_PROGRESS and show:
+            jobs[data["id"]].update(progress=data["progress"], phase=data["phase"])
+            _line(jobs[data["id"]], end="\r")
+    return jobs
+
+
+def _line(job: dict[str, Any], end: str) -> None:
+    width = 30
+    filled = int(job.get("progress", 0) * width)
+    bar = "#" * filled + "-" * (width - filled)
+    state = job["state"] if job["state"] != "running" else (job.get("phase") or "running")
+    text = f"job {job['id']} {job['device']} [{bar}] {job.get('progress', 0) * 100:3.0f}% {state}"
+    if job["state"] in FINAL:
+        text += f": {job.get('error') or job.get('message') or ''}"
+    sys.stderr.write(text.ljust(100) + end)
+    sys.stderr.flush()

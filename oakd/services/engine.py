@@ -1,0 +1,319 @@
+"""The flash engine: every device operation is a job in one persistent queue.
+
+The rules live in oakd.core.jobs (pure); this service does the I/O: the store, the events,
+and the device workers that run depthai. One job at a time per camera; cameras in parallel up
+to flash.parallel; transient failures retried with backoff; progress events at most ~10 per
+second per job, and the final state always.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from oakd.config import Config
+from oakd.core import jobs as rules
+from oakd.core.devices import Device, DeviceState
+from oakd.core.jobs import DESTRUCTIVE, LOSSES, Job, JobKind, JobPhase, JobQueue, JobState
+from oakd.core.package import PackageError, inspect_package, named_with_hash
+from oakd.core.registry import DeviceRegistry
+from oakd.errors import ErrorCode, OakdError
+from oakd.protocol import EVENT_DEVICE_CHANGED, EVENT_JOB_CHANGED, EVENT_JOB_PROGRESS
+from oakd.services.bus import EventBus
+from oakd.services.store import Store
+from oakd.services.workers import WorkerError, WorkerPool
+from oakd.tasks import TaskSet, wait_any
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_S = 0.1  # at most ~10 progress events a second per job
+BACKOFF_S = (1.0, 2.0, 4.0, 8.0)
+OPS = {
+    JobKind.FLASH_PACKAGE: "flash",
+    JobKind.FLASH_PROJECT: "flash",
+    JobKind.FACTORY_RESET: "factory_reset",
+    JobKind.CLEAR_APP: "clear_app",
+    JobKind.CLEAR_CONFIG: "clear_config",
+    JobKind.NETWORK_CONFIG: "network_config",
+    JobKind.BOOTLOADER_UPDATE: "bootloader_update",
+}
+
+
+def refused(message: str) -> OakdError:
+    """A preflight refusal: nothing was written."""
+    return OakdError(message, ErrorCode.REFUSED)
+
+
+class FlashEngine:
+    """Queues, runs and records device operations."""
+
+    def __init__(
+        self,
+        store: Store,
+        bus: EventBus,
+        registry: DeviceRegistry,
+        config: Callable[[], Config],
+        pool: WorkerPool,
+        packages: Path,
+        after_job: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.registry = registry
+        self.config = config
+        self.pool = pool
+        self.packages = packages
+        self.after_job = after_job  # e.g. ask discovery to look again
+        self.queue = JobQueue()
+        self._inspecting: set[str] = set()  # cameras being inspected: no job starts on them
+        self._wake = asyncio.Event()
+        self._running = TaskSet()
+        self._recover()
+
+    # -- start-up
+
+    def _recover(self) -> None:
+        """Load unfinished jobs; a job that was running when the daemon died is requeued once."""
+        for job in reversed(self.store.jobs([JobState.QUEUED, JobState.RUNNING], limit=100000)):
+            if job.state is JobState.RUNNING:
+                rules.recover(job)
+                self.store.save_job(job)
+                self.store.record(
+                    "interrupted", "the daemon stopped while this job ran", job.device, job.id
+                )
+                log.warning("job %s was interrupted by a restart: %s", job.id, job.state.value)
+            if job.state is JobState.QUEUED:
+                self.queue.jobs[job.id] = job
+
+    # -- the API's entry points
+
+    def submit(
+        self, kind: JobKind, device_ref: str, params: dict[str, Any], confirm: bool = False
+    ) -> Job:
+        """Check, queue and announce one job; errors say what to do instead."""
+        device = self.registry.resolve(device_ref)
+        if kind in DESTRUCTIVE and not confirm:
+            raise OakdError(
+                f"this {kind.value.replace('_', ' ')} {LOSSES[kind]}, on camera {device.id}. "
+                "Confirm it explicitly (confirm: true in the API, --yes on the command line)",
+                ErrorCode.CONFIRMATION_REQUIRED,
+            )
+        self._preflight(device)
+        job = self.store.add_job(device.id, kind, params)
+        for old in self.queue.add(job, time.time()):
+            self._save(old)
+        self.store.record("queued", f"{kind.value} queued", device.id, job.id)
+        self._publish(job)
+        self._wake.set()
+        return job
+
+    def prepare_package(self, path: Path, force: bool) -> dict[str, Any]:
+        """Read a .dap file, check it can boot, give it an app name carrying its hash, and
+        keep it in the package cache. Returns the flash job's params."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise refused(f"cannot read the package {path}: {exc.strerror}") from None
+        try:
+            named, digest = named_with_hash(data, path.stem)
+            info = inspect_package(named)
+        except PackageError as exc:
+            raise refused(f"{path}: {exc}") from None
+        self.packages.mkdir(parents=True, exist_ok=True)
+        stored = self.packages / f"{digest}.dap"
+        if not stored.exists():
+            partial = stored.with_suffix(".part")
+            partial.write_bytes(named)
+            partial.replace(stored)  # atomic: a reader never sees half a package
+        return {
+            "package": str(stored),
+            "hash": digest,
+            "app_name": info.app_name,
+            "size": info.size,
+            "source": str(path),
+            "force": force,
+        }
+
+    def cancel(self, job_id: int) -> Job:
+        """Cancel a queued job."""
+        try:
+            job = self.queue.cancel(job_id, time.time())
+        except KeyError:
+            stored = self.store.job(job_id)
+            if stored is None:
+                raise OakdError(
+                    f"no job {job_id}; `oakd jobs` lists them", ErrorCode.NOT_FOUND
+                ) from None
+            raise OakdError(
+                f"job {job_id} has already ended ({stored.state.value})", ErrorCode.BUSY
+            ) from None
+        except rules.JobConflict as exc:
+            raise OakdError(str(exc), ErrorCode.BUSY) from None
+        self._save(job)
+        return job
+
+    async def inspect(self, device_ref: str, yes: bool) -> Device:
+        """Read a camera's details in a worker and keep them; never during a job on it."""
+        device = self.registry.resolve(device_ref)
+        self._preflight(device)
+        if device.state is DeviceState.FLASH_BOOTED and not yes:
+            raise OakdError(
+                f"camera {device.id} is running its app: inspecting it reboots it into the "
+                "bootloader, which stops the app until the camera restarts it. Confirm with "
+                "yes: true (--yes on the command line)",
+                ErrorCode.CONFIRMATION_REQUIRED,
+            )
+        job = self.queue.active_on(device.id)
+        if job is not None or device.id in self._inspecting:
+            what = f"job {job.id}" if job else "another inspection"
+            raise OakdError(
+                f"camera {device.id} is busy with {what}; try again when it ends", ErrorCode.BUSY
+            )
+        self._inspecting.add(device.id)
+        try:
+            async with self.pool.worker() as worker:
+                params = {"address": device.address, "mxid": device.id}
+                try:
+                    details = await worker.call("inspect", params)
+                except WorkerError as exc:
+                    raise OakdError(exc.message) from None
+        finally:
+            self._inspecting.discard(device.id)
+            self._wake.set()
+            self.after_job()
+        device.inspection = details
+        self.store.upsert_device(device)
+        self.bus.publish(EVENT_DEVICE_CHANGED, device.to_wire())
+        return device
+
+    # -- the loop
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Start runnable jobs whenever something changes; at stop, let running writes end."""
+        while not stop.is_set():
+            for job in self.queue.runnable(self.config().flash.parallel, self._inspecting):
+                rules.start(job, time.time())
+                self._save(job)
+                self._running.start(self._run(job), name=f"job {job.id}")
+            self._wake.clear()
+            await wait_any([stop, self._wake], timeout=5)
+        # Never tear a write off: give running jobs time to end, then stop the rest.
+        await self._running.join(timeout=60)
+
+    async def _run(self, job: Job) -> None:
+        try:
+            await self._attempts(job)
+        except OakdError as exc:
+            rules.finish(job, JobState.FAILED, time.time(), error=exc.message)
+        except Exception as exc:  # a bug must fail the job, never the daemon
+            log.exception("job %s crashed", job.id)
+            rules.finish(job, JobState.FAILED, time.time(), error=f"internal error: {exc!r}")
+        finally:
+            self._save(job)
+            self.queue.forget_finished()
+            self._wake.set()
+            self.after_job()
+
+    async def _attempts(self, job: Job) -> None:
+        retries = self.config().flash.retries
+        while True:
+            device = self.registry.devices[job.device]
+            if self._skip(job, device):
+                return
+            try:
+                self._preflight(device)
+                result = await self._call(job, device)
+            except WorkerError as exc:
+                if exc.kind != "transient" or job.attempts > retries:
+                    tries = f" (after {job.attempts} attempts)" if job.attempts > 1 else ""
+                    raise OakdError(exc.message + tries) from None
+                delay = BACKOFF_S[min(job.attempts - 1, len(BACKOFF_S) - 1)]
+                job.message = (
+                    f"attempt {job.attempts} failed, retrying in {delay:.0f} s: {exc.message}"
+                )
+                job.phase, job.progress = JobPhase.CONNECTING, 0.0
+                job.attempts += 1
+                self._save(job)
+                await asyncio.sleep(delay)
+                continue
+            self._succeeded(job, device, result)
+            return
+
+    def _skip(self, job: Job, device: Device) -> bool:
+        """A flash of exactly what the camera already runs is skipped, writing nothing."""
+        if job.kind not in rules.FLASHES or job.attempts > 1:
+            return False
+        if device.state is DeviceState.FLASH_BOOTED and device.flashed_hash == job.params["hash"]:
+            rules.finish(
+                job, JobState.SKIPPED, time.time(), message=f"already runs {device.flashed_app}"
+            )
+            return True
+        return False
+
+    def _preflight(self, device: Device) -> None:
+        if device.state is DeviceState.BOOTED:
+            raise refused(
+                f"camera {device.id} is held by another host (it reports BOOTED): close the "
+                "program using it, then try again"
+            )
+
+    async def _call(self, job: Job, device: Device) -> dict[str, Any]:
+        last_sent = 0.0
+
+        def on_event(event: dict[str, Any]) -> None:
+            nonlocal last_sent
+            if event.get("event") == "phase":
+                job.phase = JobPhase(event["phase"])
+                self._save(job)
+            elif event.get("event") == "progress":
+                job.progress = max(job.progress, min(1.0, float(event["value"])))
+                now = time.monotonic()
+                if now - last_sent >= PROGRESS_EVERY_S or job.progress >= 1.0:
+                    last_sent = now
+                    progress = {"id": job.id, "device": job.device, "progress": job.progress}
+                    progress["phase"] = job.phase.value if job.phase else None
+                    self.bus.publish(EVENT_JOB_PROGRESS, progress)
+
+        params = {
+            **job.params,
+            "address": device.address,
+            "mxid": device.id,
+            "min_bootloader": self.config().flash.min_bootloader,
+        }
+        async with self.pool.worker() as worker:
+            return await worker.call(OPS[job.kind], params, on_event)
+
+    def _succeeded(self, job: Job, device: Device, result: dict[str, Any]) -> None:
+        now = time.time()
+        if job.kind in rules.FLASHES:
+            device.flashed_hash = job.params["hash"]
+            device.flashed_app = result.get("app_name")
+            device.flashed_at = now
+            device.state = DeviceState.FLASH_BOOTED
+            message = f"runs {device.flashed_app}"
+        elif job.kind in (JobKind.FACTORY_RESET, JobKind.CLEAR_APP):
+            device.flashed_hash = device.flashed_app = None
+            message = "done"
+        else:
+            message = "done"
+        if "bootloader" in result and device.inspection is not None:
+            device.inspection.setdefault("bootloader", {})["version"] = result["bootloader"]
+        self.store.upsert_device(device)
+        self.bus.publish(EVENT_DEVICE_CHANGED, device.to_wire())
+        rules.finish(job, JobState.DONE, now, message=message)
+
+    # -- bookkeeping
+
+    def _save(self, job: Job) -> None:
+        self.store.save_job(job)
+        if job.state.final:
+            outcome = job.error or job.message or job.state.value
+            self.store.record(job.state.value, outcome, job.device, job.id)
+        self._publish(job)
+
+    def _publish(self, job: Job) -> None:
+        self.bus.publish(EVENT_JOB_CHANGED, job.to_wire())
