@@ -125,18 +125,31 @@ class Camera:
             return self._machine.running
 
     @property
+    def boots(self) -> int:
+        """How many times the camera has come up since the emulator started."""
+        with self._lock:
+            self._poll_boot()
+            return self._machine.boots
+
+    @property
     def connected(self) -> bool:
         """Whether a host holds a connection to the bootloader."""
         return self._session is not None
 
-    def wait_for_state(self, wanted: CameraState, timeout: float = 10.0) -> None:
-        """Block until the camera is in `wanted`; TimeoutError after `timeout` seconds."""
+    def wait_for_state(
+        self, wanted: CameraState, timeout: float = 10.0, after_boot: int | None = None
+    ) -> None:
+        """Block until the camera is in `wanted` (and has booted more than `after_boot`
+        times, if given); TimeoutError after `timeout` seconds."""
         deadline = time.monotonic() + timeout
         with self._changed:
-            while self.state is not wanted:
+            while not _reached(self.state, self._machine.boots, wanted, after_boot):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise TimeoutError(f"{self.mxid} is {self.state.value}, not {wanted.value}")
+                    raise TimeoutError(
+                        f"{self.mxid} is {self.state.value} after {self._machine.boots} boots, "
+                        f"not {wanted.value}"
+                    )
                 self._changed.wait(min(remaining, TICK_S * 5))
 
     def application_info(self) -> fl.sbr.ApplicationInfo | None:
@@ -294,6 +307,10 @@ class Camera:
         log.info("%s: host %s connected", self.mxid, peer)
         assert self._session is not None
         self._session.start()
+
+
+def _reached(state: CameraState, boots: int, wanted: CameraState, after: int | None) -> bool:
+    return state is wanted and (after is None or boots > after)
 
 
 def _listen(address: str) -> socket.socket:

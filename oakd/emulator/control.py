@@ -43,6 +43,7 @@ def camera_status(camera: Camera) -> dict[str, Any]:
         "mxid": camera.mxid,
         "address": camera.address,
         "state": running.state.value,
+        "boots": camera.boots,
         "bootloader_version": running.version,
         "reported_version": camera.reported_version() if running.version else None,
         "user_bootloader": running.user_bootloader,

@@ -337,15 +337,27 @@ class RemoteCamera:
         value: str | None = self.status()["reported_version"]
         return value
 
-    def wait_for_state(self, wanted: CameraState, timeout: float = 10.0) -> None:
-        """Block until the camera is in `wanted`; TimeoutError after `timeout` seconds."""
+    @property
+    def boots(self) -> int:
+        """How many times the camera has come up since the emulator started."""
+        return int(self.status()["boots"])
+
+    def wait_for_state(
+        self, wanted: CameraState, timeout: float = 10.0, after_boot: int | None = None
+    ) -> None:
+        """Block until the camera is in `wanted` (and has booted more than `after_boot`
+        times, if given); TimeoutError after `timeout` seconds."""
         deadline = time.monotonic() + timeout
         while True:
-            state = self.state
-            if state is wanted:
+            status = self.status()
+            state = CameraState(status["state"])
+            if state is wanted and (after_boot is None or status["boots"] > after_boot):
                 return
             if time.monotonic() >= deadline:
-                raise TimeoutError(f"{self.mxid} is {state.value}, not {wanted.value}")
+                raise TimeoutError(
+                    f"{self.mxid} is {state.value} after {status['boots']} boots, "
+                    f"not {wanted.value}"
+                )
             time.sleep(POLL_S)
 
     def power_cycle(self) -> None:

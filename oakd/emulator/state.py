@@ -81,6 +81,7 @@ class BootMachine:
     def __init__(self, reboot_s: float) -> None:
         self.reboot_s = reboot_s
         self.running = Running(CameraState.OFFLINE)
+        self.boots = 0  # completed boots: tests wait for the next one, not for a stale state
         self._back_at = 0.0
         self._source = BootSource.FLASH
         self._ram_version: str | None = None
@@ -104,4 +105,5 @@ class BootMachine:
     def finish(self, facts: FlashFacts) -> Running:
         """Complete the reboot under way with what flash holds now."""
         self.running = boot(self._source, facts, self._ram_version)
+        self.boots += 1
         return self.running
