@@ -89,7 +89,8 @@ class MiniHost:
 
     def send(self, kind: int, name: str = "", stream: int = 0, payload: bytes = b"") -> int:
         self.next_id += 1
-        size = {xlink.EventType.WRITE_REQ: len(payload), xlink.EventType.CREATE_STREAM_REQ: 5 << 20}
+        size: dict[int, int] = {xlink.EventType.WRITE_REQ: len(payload)}
+        size[xlink.EventType.CREATE_STREAM_REQ] = 5 << 20
         event = xlink.Event(self.next_id, kind, name, stream, size.get(kind, 0), xlink.FLAG_ACK)
         self.sock.sendall(xlink.pack_event(event) + payload)
         return self.next_id
@@ -121,7 +122,7 @@ def test_xlink_by_hand(fleet: LocalFleet) -> None:
     assert reply.flags & xlink.FLAG_ACK
 
     write = host.send(xlink.EventType.WRITE_REQ, stream=0, payload=struct.pack("<I", 3))
-    seen = {}
+    seen: dict[int, tuple[xlink.Event, bytes]] = {}
     while len(seen) < 3:
         event, payload = host.receive()
         seen[event.type] = (event, payload)
