@@ -143,3 +143,21 @@ class LocalFleet:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def seed_application(
+    state_dir: Path | str,
+    index: int,
+    package: bytes,
+    flash_size: int = fl.DEFAULT_FLASH_SIZE,
+    bootloader_version: str = "0.0.28",
+) -> Path:
+    """Put `package` in the flash of camera `index` before its fleet starts, as if it had
+    been flashed long ago: the camera then powers on FLASH_BOOTED running it."""
+    path = Path(state_dir) / f"{mxid_for_index(index)}.flash"
+    flash = fl.FlashFile(path, flash_size, bootloader_version)
+    try:
+        flash.write(fl.APPLICATION_OFFSET, package)
+    finally:
+        flash.close()
+    return path

@@ -58,3 +58,20 @@ class Progress:
         assert self.values, "no progress was reported"
         assert self.values == sorted(self.values)
         assert self.values[-1] == pytest.approx(1.0)
+
+
+def renamed(package: bytes, name: str) -> bytes:
+    """`package` with its app_name replaced by `name` of the same length (no rebuild)."""
+    from oakd.emulator import sbr
+
+    sections = sbr.parse_header(package[:512])
+    assert sections is not None
+    index = [s.name for s in sections].index(sbr.APP_NAME_SECTION)
+    section = sections[index]
+    assert section.size == len(name), "only same-length names"
+    out = bytearray(package)
+    out[section.offset : section.offset + section.size] = name.encode()
+    record = 2 + index * sbr.SECTION.size
+    raw_name, size, offset, _checksum, kind, flags = sbr.SECTION.unpack_from(out, record)
+    sbr.SECTION.pack_into(out, record, raw_name, size, offset, sbr.djb2(name.encode()), kind, flags)
+    return bytes(out)
