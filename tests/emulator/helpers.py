@@ -1,0 +1,77 @@
+"""Helpers for the emulator tests: a connected DeviceBootloader, waiting, progress."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+# Fast defaults for tests: writes at 100 MB/s, reboots in 0.2 s.
+FAST = {"write_speed": 100e6, "reboot_s": 0.2}
+
+
+@dataclass(frozen=True)
+class Package:
+    """A depthai application package, as depthai wants it (list) and as flash holds it."""
+
+    name: str
+    as_list: list[int]
+    raw: bytes
+
+
+@contextmanager
+def connected(dai: Any, address: str, **kwargs: Any) -> Iterator[Any]:
+    """A `DeviceBootloader` on the camera at `address`, closed on exit."""
+    bootloader = dai.DeviceBootloader(dai.DeviceInfo(address), **kwargs)
+    try:
+        yield bootloader
+    finally:
+        bootloader.close()
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    """Poll `predicate` until true; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what or predicate}")
+        time.sleep(0.02)
+
+
+class Progress:
+    """A progress callback that records what depthai reports, with timestamps."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self.times: list[float] = []
+
+    def __call__(self, value: float) -> None:
+        self.values.append(value)
+        self.times.append(time.monotonic())
+
+    def assert_complete(self) -> None:
+        """Rose monotonically and ended at 1.0."""
+        assert self.values, "no progress was reported"
+        assert self.values == sorted(self.values)
+        assert self.values[-1] == pytest.approx(1.0)
+
+
+def renamed(package: bytes, name: str) -> bytes:
+    """`package` with its app_name replaced by `name` of the same length (no rebuild)."""
+    from oakd.emulator import sbr
+
+    sections = sbr.parse_header(package[:512])
+    assert sections is not None
+    index = [s.name for s in sections].index(sbr.APP_NAME_SECTION)
+    section = sections[index]
+    assert section.size == len(name), "only same-length names"
+    out = bytearray(package)
+    out[section.offset : section.offset + section.size] = name.encode()
+    record = 2 + index * sbr.SECTION.size
+    raw_name, size, offset, _checksum, kind, flags = sbr.SECTION.unpack_from(out, record)
+    sbr.SECTION.pack_into(out, record, raw_name, size, offset, sbr.djb2(name.encode()), kind, flags)
+    return bytes(out)
