@@ -1,0 +1,323 @@
+"""The daemon's discovery and flash engine, against emulated cameras driven by real depthai."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import pytest
+
+from oakd.core.package import inspect_package
+from oakd.emulator.process import Fleet
+from oakd.emulator.state import CameraState
+from tests.helpers import DaemonProcess, wait_for
+from tests.integration.conftest import devices, job_states, wait_online
+
+APP_OFFSET = 8 * 1024 * 1024
+# Each test starts cameras, a daemon and its depthai workers: minutes on a loaded machine.
+pytestmark = pytest.mark.timeout(400)
+
+
+def flashed_package(daemon: DaemonProcess, job: dict) -> bytes:
+    """The package the daemon actually sent (its cached copy, named with its hash)."""
+    return Path(job["params"]["package"]).read_bytes()
+
+
+def test_sixteen_cameras_appear_and_go_offline(make_fleet, make_daemon) -> None:
+    fleet = make_fleet(16)
+    daemon = make_daemon()
+    found = wait_online(daemon, 16, timeout=10)
+    assert {d["id"] for d in found} == {c.mxid for c in fleet.cameras}
+    assert {d["address"] for d in found} == {c.address for c in fleet.cameras}
+    assert {d["state"] for d in found} == {"bootloader"}
+    fleet.stop()
+    wait_for(
+        lambda: all(not d["online"] and d["state"] == "offline" for d in devices(daemon)),
+        10,
+        "every camera offline",
+    )
+
+
+def test_flash_eight_cameras_then_the_same_package_is_skipped(
+    make_fleet, make_daemon, dap_file: Path
+) -> None:
+    fleet = make_fleet(8)
+    daemon = make_daemon()
+    wait_online(daemon, 8)
+    ids = [c.mxid for c in fleet.cameras]
+    result = daemon.cli("flash", *ids, "--dap", str(dap_file), "--wait", "--json", timeout=180)
+    assert result.returncode == 0, result.stderr + daemon.log()
+    jobs = json.loads(result.stdout)
+    assert [j["state"] for j in jobs] == ["done"] * 8
+    sent = flashed_package(daemon, jobs[0])
+    info = inspect_package(sent)
+    assert info.app_name == f"engine-test@{info.hash}"
+    for camera in fleet.cameras:
+        assert camera.read_flash(APP_OFFSET, len(sent)) == sent
+        camera.wait_for_state(CameraState.FLASH_BOOTED, timeout=10)
+        app = camera.application_info()
+        assert app is not None and app.application_name == info.app_name
+    listed = {d["id"]: d for d in devices(daemon)}
+    assert all(listed[i]["flashed_hash"] == info.hash for i in ids)
+
+    boots = [c.boots for c in fleet.cameras]
+    again = daemon.cli("flash", *ids, "--dap", str(dap_file), "--wait", "--json", timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert [j["state"] for j in json.loads(again.stdout)] == ["skipped"] * 8
+    assert [c.boots for c in fleet.cameras] == boots  # nobody connected: nothing rebooted
+
+
+def test_a_dropped_link_is_retried_then_fails_with_advice_and_the_camera_recovers(
+    make_fleet, make_daemon, dap_file: Path
+) -> None:
+    fleet = make_fleet(1)
+    camera = fleet.cameras[0]
+    daemon = make_daemon()
+    wait_online(daemon, 1)
+    camera.faults.drop_link_at = 0.5
+    result = daemon.cli(
+        "flash", camera.mxid, "--dap", str(dap_file), "--wait", "--json", timeout=180
+    )
+    assert result.returncode == 1
+    (job,) = json.loads(result.stdout)
+    assert job["state"] == "failed" and job["attempts"] == 2  # retried once (flash.retries)
+    assert "dropped" in job["error"] and "cable" in job["error"]
+    assert "after 2 attempts" in job["error"]
+    camera.faults.drop_link_at = None
+    result = daemon.cli("flash", camera.mxid, "--dap", str(dap_file), "--wait", timeout=180)
+    assert result.returncode == 0, result.stderr
+    camera.wait_for_state(CameraState.FLASH_BOOTED, timeout=10)
+
+
+def test_faults_refuse_or_fail_with_useful_messages(
+    make_fleet, make_daemon, dap_file: Path
+) -> None:
+    fleet = make_fleet(3)
+    old, held, failing = fleet.cameras
+    old.faults.bootloader_version = "0.0.26"
+    failing.faults.fail_flash = "flash chip did not answer"
+    daemon = make_daemon()
+    wait_online(daemon, 3)
+    held.faults.booted_by_other_host = True
+    wait_for(
+        lambda: {d["id"]: d["state"] for d in devices(daemon)}[held.mxid] == "booted",
+        10,
+        "the held camera to show as booted",
+    )
+
+    refused = daemon.cli("flash", held.mxid, "--dap", str(dap_file))
+    assert refused.returncode == 1
+    assert "held by another host" in refused.stderr and "[refused]" in refused.stderr
+
+    result = daemon.cli(
+        "flash", old.mxid, failing.mxid, "--dap", str(dap_file), "--wait", "--json", timeout=180
+    )
+    assert result.returncode == 1
+    by_device = {j["device"]: j for j in json.loads(result.stdout)}
+    assert "0.0.26 is older than 0.0.28" in by_device[old.mxid]["error"]
+    assert "bootloader-update" in by_device[old.mxid]["error"]
+    assert by_device[old.mxid]["attempts"] == 1  # a refusal is not retried
+    assert "flash chip did not answer" in by_device[failing.mxid]["error"]
+    assert old.application_info() is None and failing.application_info() is None  # nothing written
+
+    forced = daemon.cli("flash", old.mxid, "--dap", str(dap_file), "--force", "--wait", timeout=180)
+    assert forced.returncode == 0, forced.stderr
+    failing.faults.fail_flash = None
+    held.faults.booted_by_other_host = False
+    result = daemon.cli(
+        "flash", failing.mxid, held.mxid, "--dap", str(dap_file), "--wait", timeout=180
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_silent_camera_ends_failed_and_can_be_flashed_afterwards(
+    make_fleet, make_daemon, dap_file: Path
+) -> None:
+    fleet = make_fleet(1)
+    camera = fleet.cameras[0]
+    daemon = make_daemon()
+    wait_online(daemon, 1)
+    camera.faults.silent = True
+    result = daemon.cli(
+        "flash", camera.mxid, "--dap", str(dap_file), "--wait", "--json", timeout=180
+    )
+    assert result.returncode == 1
+    (job,) = json.loads(result.stdout)
+    assert job["state"] == "failed"
+    assert "did not answer" in job["error"] and "powered" in job["error"]
+    camera.faults.silent = False
+    wait_online(daemon, 1)
+    result = daemon.cli("flash", camera.mxid, "--dap", str(dap_file), "--wait", timeout=180)
+    assert result.returncode == 0, result.stderr
+
+
+def test_kill_9_mid_flash_then_restart_completes_the_job(
+    make_fleet, short_tmp: Path, dap_file: Path
+) -> None:
+    fleet = make_fleet(1, write_speed=2e6)  # ~5 s of writing: time to kill the daemon
+    camera = fleet.cameras[0]
+    config = short_tmp / "config.toml"
+    config.write_text("[discovery]\ninterval_s = 0.5\n")
+    daemon = DaemonProcess(short_tmp, config=config).wait_ready()
+    wait_online(daemon, 1)
+    queued = json.loads(daemon.cli("flash", camera.mxid, "--dap", str(dap_file), "--json").stdout)
+    job_id = queued[0]["id"]
+    wait_for(lambda: job_states(daemon)[job_id]["progress"] > 0.2, 60, "the write to be under way")
+    assert daemon.stop(signal.SIGKILL) == -signal.SIGKILL
+
+    daemon = DaemonProcess(short_tmp, config=config).wait_ready()
+    try:
+        final = wait_for(
+            lambda: (j := job_states(daemon).get(job_id)) and j["state"] == "done" and j,
+            120,
+            "the interrupted job to complete after the restart",
+        )
+        assert final["params"]["interrupted"] == 1
+        sent = Path(final["params"]["package"]).read_bytes()
+        assert camera.read_flash(APP_OFFSET, len(sent)) == sent
+        history = [line for line in daemon.log().splitlines() if "interrupted" in line]
+        assert history, daemon.log()
+    finally:
+        daemon.stop()
+
+
+def test_queued_jobs_can_be_cancelled_and_are_superseded_by_newer_flashes(
+    make_fleet, make_daemon, dap_file: Path
+) -> None:
+    fleet = make_fleet(1, write_speed=3e6)
+    camera = fleet.cameras[0]
+    daemon = make_daemon()
+    wait_online(daemon, 1)
+
+    def flash() -> int:
+        out = daemon.cli("flash", camera.mxid, "--dap", str(dap_file), "--json")
+        assert out.returncode == 0, out.stderr
+        job_id: int = json.loads(out.stdout)[0]["id"]
+        return job_id
+
+    first = flash()
+    wait_for(lambda: job_states(daemon)[first]["state"] == "running", 30, "the first job to run")
+    second, third = flash(), flash()
+    states = job_states(daemon)
+    assert states[second]["state"] == "cancelled"
+    assert states[second]["message"] == f"superseded by job {third}"
+    refused = daemon.cli("cancel", str(first))
+    assert refused.returncode == 1 and "never torn off" in refused.stderr
+    assert daemon.cli("cancel", str(third)).returncode == 0
+    assert job_states(daemon)[third]["state"] == "cancelled"
+    wait_for(lambda: job_states(daemon)[first]["state"] == "done", 60, "the first job to end")
+
+
+def _wait_job(daemon: DaemonProcess, result) -> dict:
+    assert result.returncode == 0, result.stderr + daemon.log()
+    (job,) = json.loads(result.stdout)
+    return job
+
+
+def test_destructive_operations_need_confirmation_and_do_what_the_field_notes_say(
+    make_fleet, make_daemon, dap_file: Path
+) -> None:
+    fleet: Fleet = make_fleet(1)
+    camera = fleet.cameras[0]
+    daemon = make_daemon()
+    wait_online(daemon, 1)
+    ident = camera.mxid
+    for command in (
+        ["reset"],
+        ["clear"],
+        ["clear", "--config"],
+        ["bootloader-update"],
+        ["netconfig", "--dhcp"],
+    ):
+        unconfirmed = daemon.cli(*command[:1], ident, *command[1:])
+        assert unconfirmed.returncode == 1
+        assert "Confirm it explicitly" in unconfirmed.stderr, unconfirmed.stderr
+    assert job_states(daemon) == {}
+
+    bad = daemon.cli(
+        "netconfig", ident, "--static", "192.168.1.0/24", "--gateway", "192.168.1.1", "--yes"
+    )
+    assert bad.returncode == 1 and "network address" in bad.stderr
+    bad = daemon.cli(
+        "netconfig", ident, "--static", "192.168.1.50/24", "--gateway", "10.0.0.1", "--yes"
+    )
+    assert "not in the camera's subnet" in bad.stderr
+
+    job = _wait_job(
+        daemon,
+        daemon.cli(
+            "netconfig",
+            ident,
+            "--static",
+            "192.168.1.50/24",
+            "--gateway",
+            "192.168.1.1",
+            "--dns",
+            "1.1.1.1",
+            "--yes",
+            "--wait",
+            "--json",
+            timeout=120,
+        ),
+    )
+    assert job["state"] == "done"
+    network = (camera.config() or {})["network"]
+    assert network["staticIpv4"] is True
+
+    job = _wait_job(
+        daemon, daemon.cli("clear", ident, "--config", "--yes", "--wait", "--json", timeout=120)
+    )
+    assert job["state"] == "done" and camera.config() is None
+
+    assert daemon.cli("flash", ident, "--dap", str(dap_file), "--wait", timeout=180).returncode == 0
+    job = _wait_job(daemon, daemon.cli("clear", ident, "--yes", "--wait", "--json", timeout=120))
+    assert job["state"] == "done" and camera.application_info() is None
+
+    camera.faults.bootloader_version = "0.0.26"
+    job = _wait_job(
+        daemon, daemon.cli("bootloader-update", ident, "--yes", "--wait", "--json", timeout=180)
+    )
+    assert job["state"] == "done"
+    assert camera.flashed_bootloader_version() == "0.0.29"  # depthai 2.33's embedded one
+
+    assert daemon.cli("flash", ident, "--dap", str(dap_file), "--wait", timeout=180).returncode == 0
+    daemon.cli("netconfig", ident, "--dhcp", "--yes", "--wait", timeout=120)
+    job = _wait_job(daemon, daemon.cli("reset", ident, "--yes", "--wait", "--json", timeout=180))
+    assert job["state"] == "done"
+    assert camera.application_info() is None
+    assert camera.config() is None
+    assert camera.flashed_bootloader_version() == "0.0.29"
+
+
+def test_inspect_warns_before_stopping_an_app_and_keeps_what_it_read(
+    make_fleet, make_daemon, dap_file: Path
+) -> None:
+    fleet = make_fleet(1)
+    camera = fleet.cameras[0]
+    daemon = make_daemon()
+    wait_online(daemon, 1)
+    result = daemon.cli("inspect", camera.mxid, "--json", timeout=120)
+    assert result.returncode == 0, result.stderr
+    facts = json.loads(result.stdout)["inspection"]
+    assert facts["bootloader"]["version"] == "0.0.28"
+    assert facts["bootloader"]["type"] == "NETWORK"
+    assert facts["memory"]["size"] == 32 * 1024 * 1024
+    assert facts["application"]["present"] is False
+    assert facts["network"] is None
+
+    assert (
+        daemon.cli("flash", camera.mxid, "--dap", str(dap_file), "--wait", timeout=180).returncode
+        == 0
+    )
+    wait_for(lambda: devices(daemon)[0]["state"] == "flash_booted", 20, "the camera to run its app")
+    refused = daemon.cli("inspect", camera.address)
+    assert refused.returncode == 1 and "stops the app" in refused.stderr
+    boots = camera.boots
+    result = daemon.cli("inspect", camera.address, "--yes", "--json", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["inspection"]["application"]["name"].startswith("engine-test@")
+    assert camera.boots > boots
+    # Kept: shown later without reconnecting.
+    (listed,) = devices(daemon)
+    assert listed["inspection"]["application"]["present"] is True
