@@ -125,6 +125,11 @@ def test_faults_refuse_or_fail_with_useful_messages(
     assert forced.returncode == 0, forced.stderr
     failing.faults.fail_flash = None
     held.faults.booted_by_other_host = False
+    wait_for(
+        lambda: {d["id"]: d["state"] for d in devices(daemon)}[held.mxid] == "bootloader",
+        10,
+        "the released camera to show as bootloader",
+    )
     result = daemon.cli(
         "flash", failing.mxid, held.mxid, "--dap", str(dap_file), "--wait", timeout=180
     )
