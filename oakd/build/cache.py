@@ -52,7 +52,7 @@ class PackageCache:
             return None
         return path
 
-    def store(self, fingerprint: str, write: Callable[[Path], None]) -> Path:
+    def store(self, fingerprint: str, write: Callable[[Path], object]) -> Path:
         """Have `write(temp_path)` write the package, then move it into place atomically."""
         self.root.mkdir(parents=True, exist_ok=True)
         final = self.path_for(fingerprint)

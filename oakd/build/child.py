@@ -115,6 +115,8 @@ class Build:
         self.report.app_name = app_name(self.request.app_name_base, fingerprint)
         cache = PackageCache(Path(self.request.cache_dir))
         cached = cache.lookup(fingerprint)
+        if cached is None and self.request.fingerprint_only:
+            return
         if cached is None:
             self.channel.send(phase_line(Phase.PACKAGE))
             cached = self.timed("package_s", lambda: self.package(dai, pipeline, cache))

@@ -19,6 +19,7 @@ class Outcome(str, Enum):
 
     NEW = "new"  # a package was made and stored in the cache
     UNCHANGED = "unchanged"  # the fingerprint was in the cache already: no package was made
+    CHECKED = "checked"  # fingerprint_only: the code ran and the pipeline is fine; no package
     FAILED = "failed"
 
 
@@ -31,6 +32,9 @@ class BuildOptions:
     memory_mb: int = 2048  # RLIMIT_AS of the child; depthai itself needs about 300 MiB
     max_size: int | None = None  # refuse larger packages; see limits.app_region_size
     output_limit: int = DEFAULT_LIMIT  # bytes of printed output kept (the tail)
+    # Run the code and fingerprint it, but make no package: a fast "does this change matter?"
+    # (a cached fingerprint still gives UNCHANGED and the package).
+    fingerprint_only: bool = False
 
     @classmethod
     def from_config(
@@ -81,13 +85,13 @@ class Durations:
 
 @dataclass(frozen=True)
 class BuildResult:
-    """Everything a build found out; `ok` is True for NEW and UNCHANGED."""
+    """Everything a build found out; `ok` unless FAILED, `package` set for NEW and UNCHANGED."""
 
     project: Project
     outcome: Outcome
     fingerprint: str = ""
     app_name: str = ""
-    package: Path | None = None  # the cached package; None when the build failed
+    package: Path | None = None  # the cached package; None when failed or CHECKED
     size: int = 0
     compressed: bool = True
     nodes: tuple[NodeInfo, ...] = ()
@@ -98,7 +102,7 @@ class BuildResult:
 
     @property
     def ok(self) -> bool:
-        """A package is ready (new or reused)."""
+        """The build did not fail (a package is ready, unless fingerprint_only)."""
         return self.outcome is not Outcome.FAILED
 
     @property

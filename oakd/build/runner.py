@@ -58,6 +58,7 @@ async def build_project(
         compress=options.compress,
         cache_dir=str(cache.root.resolve()),
         memory_mb=options.memory_mb,
+        fingerprint_only=options.fingerprint_only,
         parent_pid=os.getpid(),
     )
     run = await _run_child(request, options)
@@ -224,12 +225,16 @@ def _result_of(
     report = run.report
     if report is None or not report.ok:
         return _failed(project, options, _failure_of(run, options), run.output, started, report)
+    if report.reused:
+        outcome = Outcome.UNCHANGED
+    else:
+        outcome = Outcome.NEW if report.package else Outcome.CHECKED
     return BuildResult(
         project=project,
-        outcome=Outcome.UNCHANGED if report.reused else Outcome.NEW,
+        outcome=outcome,
         fingerprint=report.fingerprint,
         app_name=report.app_name,
-        package=Path(report.package),
+        package=Path(report.package) if report.package else None,
         size=report.size,
         compressed=options.compress,
         nodes=_nodes(report),
@@ -270,7 +275,7 @@ def _failure_of(run: _ChildRun, options: BuildOptions) -> Failure:
 
 def _check_size(result: BuildResult, max_size: int | None) -> BuildResult:
     """Refuse a package that would not fit the camera's application region."""
-    if not result.ok or max_size is None or result.size <= max_size:
+    if result.package is None or max_size is None or result.size <= max_size:
         return result
     hint = "; it is compressed already" if result.compressed else "; compress it"
     return replace(

@@ -42,6 +42,7 @@ class ChildRequest:
     compress: bool
     cache_dir: str
     memory_mb: int
+    fingerprint_only: bool  # stop after the fingerprint: make no package
     parent_pid: int  # the child exits if its parent is gone before it could watch for that
 
     def to_arg(self) -> str:
