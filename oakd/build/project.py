@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from oakd.config import ProjectEntry
+if TYPE_CHECKING:  # the build child imports this module and has no use for the config parser
+    from oakd.config import ProjectEntry
 
 DEFAULT_ENTRY = "pipeline.py"
 
