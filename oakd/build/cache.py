@@ -8,6 +8,7 @@ write the same bytes, so the last rename wins harmlessly.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -47,9 +48,10 @@ class PackageCache:
             with path.open("rb") as f:
                 if f.read(len(MAGIC)) != MAGIC:
                     return None
-            os.utime(path)
         except FileNotFoundError:
             return None
+        with contextlib.suppress(OSError):  # a read-only cache still serves its packages
+            os.utime(path)
         return path
 
     def store(self, fingerprint: str, write: Callable[[Path], object]) -> Path:

@@ -114,7 +114,12 @@ class Build:
         self.report.fingerprint = fingerprint
         self.report.app_name = app_name(self.request.app_name_base, fingerprint)
         cache = PackageCache(Path(self.request.cache_dir))
-        cached = cache.lookup(fingerprint)
+        try:
+            cached = cache.lookup(fingerprint)
+        except OSError as exc:
+            raise Refusal(
+                FailureKind.CACHE, f"cannot read the package cache {cache.root}: {exc.strerror}"
+            ) from None
         if cached is None and self.request.fingerprint_only:
             return
         if cached is None:

@@ -76,6 +76,7 @@ class _ChildRun:
     """What supervising the child found out."""
 
     phase: Phase = Phase.START
+    started: bool = False  # the child said anything at all
     report: ChildReport | None = None
     broken: str = ""  # the channel carried something that is not a message
     timed_out: bool = False
@@ -165,6 +166,7 @@ class _ChannelReader(_PipeReader):
     def _message(self, line: bytes) -> None:
         try:
             message: Any = json.loads(line)
+            self.run.started = True
             if "phase" in message:
                 self.run.phase = Phase(message["phase"])
             elif "report" in message:
@@ -259,6 +261,11 @@ def _failure_of(run: _ChildRun, options: BuildOptions) -> Failure:
     if run.broken:
         return Failure(FailureKind.INTERNAL, f"the build process sent {run.broken} {doing}")
     code = run.returncode if run.returncode is not None else 0
+    if not run.started:
+        return Failure(
+            FailureKind.INTERNAL,
+            f"the build process ended (status {code}) before it started; its output says why",
+        )
     if code < 0:
         name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
         return Failure(

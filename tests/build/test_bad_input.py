@@ -261,3 +261,10 @@ async def test_cancelling_a_build_kills_the_child_and_what_it_started(
         await task
     pids = read_pids(project / "pids")
     wait_for(lambda: not any(pid_alive(p) for p in pids), 10, "the child and its sleeper to die")
+
+
+def test_a_crash_names_the_signal(tmp_path: Path, cache: PackageCache) -> None:
+    code = "import os, signal\n\ndef create_pipeline():\n    os.kill(os.getpid(), signal.SIGSEGV)\n"
+    result = build(write_project(tmp_path, code), cache)
+    assert kind(result) is FailureKind.CRASHED and result.failure
+    assert "killed by SIGSEGV while running your pipeline code" in result.failure.message

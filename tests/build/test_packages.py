@@ -111,3 +111,14 @@ def test_a_package_over_the_limit_is_refused_with_both_sizes(built: Built) -> No
     assert result.failure is not None and result.failure.kind.value == "too_large"
     assert f"{built.result.size:,}".replace(",", " ") in result.failure.message
     assert "1.00 MiB (1 048 576 bytes)" in result.failure.message
+
+
+def test_prints_and_a_main_block_do_not_matter(built: Built, tmp_path: Path) -> None:
+    # The entry is loaded as a module, not as __main__: its "flash it" block must not run.
+    code = PIPELINE + '\nprint("building")\n\nif __name__ == "__main__":\n    raise SystemExit(9)\n'
+    project = Project(write_project(tmp_path, code))
+    result = build_project_sync(project, BuildOptions(fingerprint_only=True), built.cache)
+    assert result.outcome is Outcome.UNCHANGED, result.failure
+    assert result.fingerprint == built.result.fingerprint
+    assert result.output.text == "building\n"
+    assert not (project.path / "__pycache__").exists()
