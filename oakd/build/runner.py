@@ -112,9 +112,11 @@ async def _run_child(request: ChildRequest, options: BuildOptions) -> _ChildRun:
         os.close(channel_w)
     output = _PipeReader(loop, tail.feed)
     channel = _ChannelReader(loop, run)
-    output_transport, _ = await loop.connect_read_pipe(lambda: output, os.fdopen(output_r, "rb"))
-    channel_transport, _ = await loop.connect_read_pipe(lambda: channel, os.fdopen(channel_r, "rb"))
+    files = [os.fdopen(output_r, "rb"), os.fdopen(channel_r, "rb")]  # they own the fds now
+    transports: list[asyncio.BaseTransport] = []
     try:
+        for protocol, file in zip((output, channel), files, strict=True):
+            transports.append(await _connect(loop, protocol, file))
         await asyncio.wait_for(asyncio.shield(channel.done), options.timeout_s)
     except asyncio.TimeoutError:
         run.timed_out = run.report is None
@@ -122,13 +124,23 @@ async def _run_child(request: ChildRequest, options: BuildOptions) -> _ChildRun:
         # The report is the child's last word; past it, or on timeout or cancel, end them all.
         _kill_group(proc.pid)
         run.returncode = await proc.wait()
-        # A process outside the group may hold the pipe open: then keep what arrived.
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(asyncio.shield(output.closed), DRAIN_S)
-        output_transport.close()
-        channel_transport.close()
+        if transports:
+            # A process outside the group may hold the pipe open: then keep what arrived.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(output.closed), DRAIN_S)
+        for transport in transports:
+            transport.close()
+        for file in files[len(transports) :]:
+            file.close()
         run.output = tail.captured()
     return run
+
+
+async def _connect(
+    loop: asyncio.AbstractEventLoop, protocol: asyncio.Protocol, file: Any
+) -> asyncio.BaseTransport:
+    transport, _ = await loop.connect_read_pipe(lambda: protocol, file)
+    return transport
 
 
 class _PipeReader(asyncio.Protocol):
