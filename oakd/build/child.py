@@ -11,17 +11,17 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
-import resource
-import signal
 import sys
 import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType, TracebackType
+from types import ModuleType
 from typing import Any, NoReturn
 
 from oakd.build.cache import PackageCache
+from oakd.build.confine import die_with_parent, limit_memory, release_ballast
+from oakd.build.diagnosis import Refusal, describe_type, user_failure
 from oakd.build.errors import FailureKind
 from oakd.build.fingerprint import Toolchain, fingerprint_document, fingerprint_of
 from oakd.build.naming import app_name
@@ -31,20 +31,6 @@ from oakd.build.wire import ChildReport, ChildRequest, Phase, phase_line
 
 NOT_STANDALONE = ("XLinkIn", "XLinkOut")
 TRACEBACK_LIMIT = 32 * 1024
-# Address space set aside for reporting a MemoryError: freed first thing when one is caught.
-_BALLAST_SIZE = 8 * 1024 * 1024
-_ballast: bytearray | None = None
-_HERE = __file__
-
-
-class Refusal(Exception):
-    """The build stops here with a failure for the user."""
-
-    def __init__(self, kind: FailureKind, message: str, traceback: str = "") -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.traceback = traceback
 
 
 class Channel:
@@ -64,12 +50,10 @@ class Channel:
 
 def main(argv: list[str]) -> NoReturn:
     """Run one build and exit; the report is the last line on the channel."""
-    global _ballast
     request = ChildRequest.from_arg(argv[1])
     channel = Channel()
-    _die_with_parent(request.parent_pid)
-    _limit_memory(request.memory_mb)
-    _ballast = bytearray(_BALLAST_SIZE)
+    die_with_parent(request.parent_pid)
+    limit_memory(request.memory_mb)
     report = ChildReport()
     try:
         Build(request, channel, report).run()
@@ -78,7 +62,7 @@ def main(argv: list[str]) -> NoReturn:
         report.kind, report.message = refusal.kind.value, refusal.message
         report.traceback = refusal.traceback[-TRACEBACK_LIMIT:]
     except BaseException as exc:  # a bug of ours: say so with our own traceback
-        _ballast = None
+        release_ballast()
         report.kind = FailureKind.INTERNAL.value
         report.message = f"the builder failed: {type(exc).__name__}: {exc}"
         report.traceback = traceback.format_exc()[-TRACEBACK_LIMIT:]
@@ -159,7 +143,7 @@ class Build:
         try:
             import depthai
         except MemoryError:
-            _release_ballast()
+            release_ballast()
             raise Refusal(
                 FailureKind.MEMORY,
                 f"depthai cannot even be imported within {self.request.memory_mb} MiB; it needs "
@@ -243,7 +227,7 @@ class Build:
             serialized = pipeline.serializeToJson()
             device_config = pipeline.getDeviceConfig()
         except MemoryError:
-            _release_ballast()
+            release_ballast()
             raise Refusal(FailureKind.MEMORY, self.memory_message("serializing")) from None
         except RuntimeError as exc:
             raise Refusal(
@@ -282,7 +266,7 @@ class Build:
         try:
             return cache.store(self.report.fingerprint, write)
         except MemoryError:
-            _release_ballast()
+            release_ballast()
             raise Refusal(FailureKind.MEMORY, self.memory_message("making the package")) from None
         except NotAPackage as exc:
             raise Refusal(
@@ -306,82 +290,6 @@ class Build:
         )
 
 
-def user_failure(exc: BaseException, doing: str, project: Path, memory_mb: int) -> Refusal:
-    """A Refusal that tells a person what their code did, where, with their traceback."""
-    if isinstance(exc, MemoryError):
-        _release_ballast()
-    if isinstance(exc, SystemExit):
-        return Refusal(
-            FailureKind.EXITED,
-            f"your pipeline code called sys.exit({exc.code!r}) {doing}; a pipeline file "
-            "must define create_pipeline() and return, not exit",
-            user_traceback(exc),
-        )
-    if isinstance(exc, SyntaxError):
-        where = f"{relative(exc.filename, project)}, line {exc.lineno}"
-        return Refusal(
-            FailureKind.SYNTAX,
-            f"{where}: {type(exc).__name__}: {exc.msg}",
-            "".join(traceback.format_exception_only(type(exc), exc)),
-        )
-    where = last_user_line(exc.__traceback__, project)
-    text = user_traceback(exc)
-    if isinstance(exc, MemoryError):
-        return Refusal(
-            FailureKind.MEMORY,
-            f"your pipeline code ran out of memory {doing}{where}: a build may use "
-            f"{memory_mb} MiB ([build] memory_mb)",
-            text,
-        )
-    return Refusal(
-        FailureKind.EXCEPTION, f"{type(exc).__name__} {doing}{where}: {exc}".rstrip(": "), text
-    )
-
-
-def user_traceback(exc: BaseException) -> str:
-    """The traceback from the user's first frame on: the builder's own frames are noise."""
-    tb = exc.__traceback__
-    while tb is not None and _internal(tb.tb_frame.f_code.co_filename):
-        tb = tb.tb_next
-    lines = traceback.format_exception(type(exc), exc, tb)
-    traceback.clear_frames(exc.__traceback__)  # let a memory bomb's locals go
-    return "".join(lines)
-
-
-def last_user_line(tb: TracebackType | None, project: Path) -> str:
-    """' (pipeline.py, line 12)' for the deepest frame in the project, else ''."""
-    where = ""
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if Path(filename).is_relative_to(project):
-            where = f" ({relative(filename, project)}, line {tb.tb_lineno})"
-        tb = tb.tb_next
-    return where
-
-
-def _internal(filename: str) -> bool:
-    return filename == _HERE or filename.startswith("<frozen ")
-
-
-def relative(filename: str | None, project: Path) -> str:
-    """A file name as the user knows it: relative to the project when inside it."""
-    if not filename:
-        return "<unknown file>"
-    path = Path(filename)
-    return str(path.relative_to(project)) if path.is_relative_to(project) else filename
-
-
-def describe_type(value: object) -> str:
-    """'None', 'a list', 'a numpy.ndarray': what a value is, for a message."""
-    if value is None:
-        return "None"
-    cls = type(value)
-    name = cls.__qualname__
-    if cls.__module__ != "builtins":
-        name = f"{cls.__module__}.{name}"
-    return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
-
-
 def custom_firmware_hash() -> str:
     """SHA-256 of the firmware named by $DEPTHAI_DEVICE_BINARY, which depthai packs instead of
     its own; '' when unset."""
@@ -394,34 +302,6 @@ def custom_firmware_hash() -> str:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
         return f"unreadable:{path}"
-
-
-def _release_ballast() -> None:
-    global _ballast
-    _ballast = None
-
-
-def _limit_memory(memory_mb: int) -> None:
-    """Cap the address space, so that a memory bomb fails this build, not the machine."""
-    limit = memory_mb * 1024 * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Die when the builder dies (Linux): the time limit lives in the parent, so an orphaned
-    endless loop would otherwise run forever."""
-    try:
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent_pid:
-        os._exit(1)
 
 
 if __name__ == "__main__":
