@@ -1,0 +1,46 @@
+"""A pipeline project: a directory, its entry file, and the name its packages carry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the build child imports this module and has no use for the config parser
+    from oakd.config import ProjectEntry
+
+DEFAULT_ENTRY = "pipeline.py"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A directory whose entry file defines `create_pipeline()` (or a module-level `pipeline`).
+
+    `name` goes into the package's application name; it defaults to the directory's name.
+    """
+
+    path: Path
+    entry: str = DEFAULT_ENTRY
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.path.name or "pipeline")
+
+    @property
+    def entry_path(self) -> Path:
+        """The entry file, inside the project directory."""
+        return self.path / self.entry
+
+    @classmethod
+    def from_entry(cls, entry: ProjectEntry) -> Project:
+        """The project a `[[project]]` table of the config describes."""
+        return cls(path=Path(entry.path).expanduser().resolve(), entry=entry.entry)
+
+
+def entry_missing_message(project: Path, entry: Path) -> str:
+    """No entry file: say which one was looked for and how to name another."""
+    return (
+        f"no {entry.name} in {project}: create it (it defines create_pipeline()), or name the "
+        "entry file with --entry (config: entry = ... in [[project]])"
+    )
