@@ -117,8 +117,9 @@ class BuildSection:
         """Reject values of the right type but outside their range."""
         if not 1 <= self.timeout_s <= 3600:
             raise SchemaError("build.timeout_s", "expected a number of seconds, 1 to 3600")
-        if not 128 <= self.memory_mb <= 65536:
-            raise SchemaError("build.memory_mb", "expected a whole number of MiB, 128 to 65536")
+        # depthai alone needs about 300 MiB of address space to import and make a package.
+        if not 384 <= self.memory_mb <= 65536:
+            raise SchemaError("build.memory_mb", "expected a whole number of MiB, 384 to 65536")
         if not 0 <= self.debounce_ms <= 10000:
             raise SchemaError("build.debounce_ms", "expected a whole number of ms, 0 to 10000")
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from oakd.build.sbr import MAGIC, package_sections
+from oakd.core.package import MAGIC, package_sections
 
 SUFFIX = ".dap"
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")

@@ -26,8 +26,8 @@ from oakd.build.errors import FailureKind
 from oakd.build.fingerprint import Toolchain, fingerprint_document, fingerprint_of
 from oakd.build.naming import app_name
 from oakd.build.project import entry_missing_message
-from oakd.build.sbr import NotAPackage
 from oakd.build.wire import ChildReport, ChildRequest, Phase, phase_line
+from oakd.core.package import PackageError
 
 NOT_STANDALONE = ("XLinkIn", "XLinkOut")
 TRACEBACK_LIMIT = 32 * 1024
@@ -268,7 +268,7 @@ class Build:
         except MemoryError:
             release_ballast()
             raise Refusal(FailureKind.MEMORY, self.memory_message("making the package")) from None
-        except NotAPackage as exc:
+        except PackageError as exc:
             raise Refusal(
                 FailureKind.PACKAGE, f"depthai wrote a broken package ({exc}); is the disk full?"
             ) from None

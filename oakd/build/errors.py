@@ -37,14 +37,10 @@ _OURS = {FailureKind.CACHE, FailureKind.INTERNAL}
 
 
 def error_code_for(kind: FailureKind) -> ErrorCode:
-    """The protocol's error code for a failure kind.
-
-    There is no BUILD_FAILED code yet (see the builder's report); until there is, a failure of
-    the user's code travels as REFUSED, with `kind` beside it on the wire.
-    """
+    """The protocol's error code for a failure kind; `kind` travels beside it on the wire."""
     if kind in _OURS:
         return ErrorCode.INTERNAL
-    return ErrorCode.REFUSED
+    return ErrorCode.BUILD_FAILED
 
 
 class BuildError(OakdError):

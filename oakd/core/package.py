@@ -15,6 +15,7 @@ import hashlib
 import re
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 
 HEADER_SIZE = 512
 MAGIC = b"BR"
@@ -41,6 +42,11 @@ class Section:
     offset: int
     checksum: int
     flags: int
+
+    @property
+    def compressed(self) -> bool:
+        """The section is zlib-compressed (flags bits 2-4 = 1)."""
+        return (self.flags >> 2) & 0b111 == 1
 
 
 @dataclass(frozen=True)
@@ -140,3 +146,27 @@ def named_with_hash(data: bytes, base: str) -> tuple[bytes, str]:
         return data, info.hash
     digest = content_hash(data)
     return with_app_name(data, f"{base}@{digest}"), digest
+
+
+def package_sections(path: Path) -> tuple[Section, ...]:
+    """The sections of the package file at `path`, checked to lie within the file."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        found = sections(f.read(HEADER_SIZE))
+    for section in found:
+        if section.offset + section.size > size:
+            raise PackageError(
+                f"section {section.name!r} ends at byte {section.offset + section.size}, "
+                f"but the file has {size}: it was cut short"
+            )
+    return found
+
+
+def read_section(path: Path, name: str) -> bytes:
+    """The bytes of one (small) section of a package file: the app name, the fw version."""
+    for section in package_sections(path):
+        if section.name == name:
+            with path.open("rb") as f:
+                f.seek(section.offset)
+                return f.read(section.size)
+    raise PackageError(f"the package has no {name!r} section")

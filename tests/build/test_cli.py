@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from oakd.build.sbr import read_section
+from oakd.core.package import read_section
 from tests.build.conftest import Built
 from tests.build.projects import write_project
 from tests.helpers import oakd

@@ -22,7 +22,7 @@ from oakd.build.fingerprint import (
 from oakd.build.limits import MIB, app_region_size, format_size, parse_size
 from oakd.build.naming import app_name, app_name_base, parse_app_name
 from oakd.build.output import TailBuffer
-from oakd.build.sbr import NotAPackage, package_sections, read_section
+from oakd.core.package import PackageError, package_sections, read_section
 from oakd.errors import ErrorCode
 
 FP = "ab" * 32
@@ -77,13 +77,13 @@ def test_the_package_reader_finds_sections_and_refuses_a_short_file(tmp_path: Pa
     path = tmp_path / "p.dap"
     path.write_bytes(fake_package({"app_name": b"counter@abababababab"}))
     assert read_section(path, "app_name") == b"counter@abababababab"
-    with pytest.raises(NotAPackage, match="no 'pipeline' section"):
+    with pytest.raises(PackageError, match="no 'pipeline' section"):
         read_section(path, "pipeline")
     path.write_bytes(path.read_bytes()[:-1])
-    with pytest.raises(NotAPackage, match="cut short"):
+    with pytest.raises(PackageError, match="cut short"):
         package_sections(path)
     path.write_bytes(b"PK" + b"\0" * 600)
-    with pytest.raises(NotAPackage, match="no 'BR'"):
+    with pytest.raises(PackageError, match="no 'BR'"):
         package_sections(path)
 
 
@@ -99,7 +99,7 @@ def test_the_cache_stores_atomically_and_finds_by_fingerprint(tmp_path: Path) ->
 
 def test_a_short_write_never_lands_in_the_cache(tmp_path: Path) -> None:
     cache = PackageCache(tmp_path)
-    with pytest.raises(NotAPackage):
+    with pytest.raises(PackageError):
         cache.store(FP, lambda p: p.write_bytes(fake_package({"app_name": b"xyz"})[:-1]))
     assert os.listdir(tmp_path) == []
 
@@ -194,7 +194,7 @@ def test_the_fingerprint_covers_options_toolchain_and_asset_bytes() -> None:
 def test_build_error_carries_kind_and_code() -> None:
     error = BuildError(FailureKind.SYNTAX, "pipeline.py, line 3: SyntaxError")
     assert error.to_wire() == {
-        "code": ErrorCode.REFUSED.value,
+        "code": ErrorCode.BUILD_FAILED.value,
         "message": "pipeline.py, line 3: SyntaxError",
         "kind": "syntax",
     }

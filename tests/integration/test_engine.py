@@ -173,11 +173,12 @@ def test_kill_9_mid_flash_then_restart_completes_the_job(
 
     daemon = DaemonProcess(short_tmp, config=config).wait_ready()
     try:
-        final = wait_for(
-            lambda: (j := job_states(daemon).get(job_id)) and j["state"] == "done" and j,
+        wait_for(
+            lambda: job_states(daemon).get(job_id, {}).get("state") == "done",
             120,
             "the interrupted job to complete after the restart",
         )
+        final = job_states(daemon)[job_id]
         assert final["params"]["interrupted"] == 1
         sent = Path(final["params"]["package"]).read_bytes()
         assert camera.read_flash(APP_OFFSET, len(sent)) == sent
