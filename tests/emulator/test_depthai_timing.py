@@ -47,10 +47,11 @@ def test_progress_follows_the_write_speed(
     assert duration <= elapsed < duration + 3
     progress.assert_complete()
     assert len(progress.values) >= 90
-    # Each report arrives when that fraction has been programmed (within half a second).
+    # Each report arrives when that fraction has been programmed (within a second, which
+    # leaves room for a busy machine; the whole write takes seven).
     begin = progress.times[0] - progress.values[0] * duration
     for value, at in zip(progress.values, progress.times, strict=True):
-        assert abs(at - (begin + value * duration)) < 0.5, (value, at - begin)
+        assert abs(at - (begin + value * duration)) < 1.0, (value, at - begin)
     assert landed and landed[0][1:] == (True, True)  # programmed progressively
 
 
