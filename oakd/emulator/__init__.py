@@ -70,6 +70,27 @@ clients that release the GIL while waiting for the network (raw sockets, asyncio
 MX IDs: `18443010` + `EA` + index as 6 hex digits + `00` (mxid_for_index). Camera i lives at
 first_ip + i, so the same index and state dir always find the same flash.
 
+Guessed behaviour (check against a capture of a real OAK-D-PoE; protocol notes [G])
+-----------------------------------------------------------------------------------
+- Texts: no config -> "Config not found"; EMMC -> "Memory not available"; app too big ->
+  "Application too large (N > M B)"; memory info "oakd emulator: NOR flash", 32 MiB, no EMMC.
+- Commit string: empty (keeps depthai's version bare; release bootloaders may send one).
+- Reboots: 1 s of silence (UDP unanswered, TCP refused rather than unanswered); any end of the
+  connection (XLink reset, watchdog reset packet, host gone, 10 s without watchdog pings)
+  reboots; a reboot from flash starts the app if there is one (FLASH_BOOTED). UDP reset (3) is
+  ignored unless FLASH_BOOTED. A second host is accepted and closed at once; a camera held by
+  another host refuses TCP.
+- Flash writes: all data is received first, then erase+program at 0.5 MB/s with ~100 progress
+  reports; the app's SBR header is programmed last (a torn write leaves no app); a bootloader
+  goes to offset 512 and the emulator's own boot header at 0 is rewritten after it (a torn
+  bootloader write bricks the camera); an injected flash failure answers before writing.
+- Versions of booted/flashed images come from their `\\x000.0.N\\x00` string (0.0.29 if none).
+  The factory bootloader starts a user bootloader when the config's userBlSize/userBlChecksum
+  match the image. Config is stored as raw BSON at its offset.
+- BOOT_MEMORY always boots "a bootloader" (no depthai firmware RPC); the link drops right after
+  the data. drop_link sends RST at once, whereas a real power loss sends nothing and depthai
+  would notice only after ~6 s.
+
 Modules: xlink (event framing, streams, flow control), discovery (UDP), bootloader (requests,
 responses, handlers), flash (file, layout, write-time model), sbr (package header), bson,
 state (boot state machine), faults, camera (one camera), fleet (LocalFleet), process (Fleet),
