@@ -245,6 +245,11 @@ class BootloaderService:
                     log.warning("request %d too short (%d bytes), ignored", command, len(request))
         except LinkClosed:
             pass
+        except Exception:
+            # A bug here must not leave the host waiting for an answer for ever (it waits
+            # without timeout): drop the link so that depthai sees an error.
+            log.exception("bootloader request failed; dropping the link")
+            self.link.drop()
 
     # -- replies ---------------------------------------------------------------------------
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -25,13 +27,23 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 
 
+def default_state_dir() -> Path:
+    """$XDG_STATE_HOME/oakd/emulator, or ~/.local/state/oakd/emulator."""
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "oakd" / "emulator"
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of `oakd emulate` (also `python -m oakd.emulator`)."""
     p.add_argument("--count", type=int, default=1, help="number of cameras (default 1)")
     p.add_argument(
         "--first-ip", default=DEFAULT_FIRST_IP, help="loopback address of camera 0 (127.0.0.2)"
     )
-    p.add_argument("--state-dir", default="emulator-state", help="where <MXID>.flash files live")
+    p.add_argument(
+        "--state-dir",
+        default=str(default_state_dir()),
+        help="where <MXID>.flash files live (default $XDG_STATE_HOME/oakd/emulator)",
+    )
     p.add_argument(
         "--bootloader-version",
         default="0.0.28",

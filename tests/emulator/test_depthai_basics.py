@@ -32,6 +32,8 @@ def test_discovery_lists_exactly_the_emulated_cameras(
         ("18443010EA00000200", "127.0.0.4", State.X_LINK_FLASH_BOOTED, tcp),
     ]
     assert [c.mxid for c in fleet.cameras] == [mxid for mxid, *_ in seen]
+    ok, first = dai.DeviceBootloader.getFirstAvailableDevice()
+    assert ok and first.getMxId() in {c.mxid for c in fleet.cameras}
 
 
 def test_connect_and_queries_answer_as_configured(

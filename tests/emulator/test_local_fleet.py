@@ -160,3 +160,46 @@ def test_control_commands(fleet: LocalFleet) -> None:
     assert control.execute("power-cycle 127.0.0.2") == "ok"
     wait_until(lambda: fleet.cameras[0].boots == 2, what="the power cycle")
     assert control.execute("quit") == "ok" and control.quit_requested
+
+
+def open_session(address: str) -> MiniHost:
+    """Connect, ping, open __watchdog as stream 1 and answer everything until quiet."""
+    host = MiniHost(address)
+    host.send(xlink.EventType.PING_REQ)
+    host.receive()
+    host.send(xlink.EventType.CREATE_STREAM_REQ, xlink.WATCHDOG_STREAM, stream=1)
+    host.receive()
+    return host
+
+
+def test_a_watchdog_reset_packet_reboots_the_camera(fleet: LocalFleet) -> None:
+    camera = fleet.cameras[0]
+    host = open_session(camera.address)
+    boots = camera.boots
+    host.send(xlink.EventType.WRITE_REQ, stream=1, payload=xlink.WATCHDOG_RESET)
+    with pytest.raises(EOFError):
+        while True:
+            host.receive()
+    camera.wait_for_state(CameraState.BOOTLOADER, timeout=5, after_boot=boots)
+
+
+def test_a_silent_host_watchdog_drops_the_connection(tmp_path: Path) -> None:
+    with LocalFleet(count=1, state_dir=tmp_path, reboot_s=0.1, watchdog_s=0.3) as fleet:
+        camera = fleet.cameras[0]
+        host = open_session(camera.address)
+        host.send(xlink.EventType.WRITE_REQ, stream=1, payload=b"\x00\x00\x00\x00")
+        wait_until(lambda: camera.connected, what="the session")
+        with pytest.raises(EOFError):  # no further pings: the camera hangs up
+            while True:
+                host.receive()
+        wait_until(lambda: camera.boots == 2, what="the reboot")
+
+
+def test_a_second_host_is_turned_away(fleet: LocalFleet) -> None:
+    first = open_session(fleet.cameras[0].address)
+    wait_until(lambda: fleet.cameras[0].connected, what="the first session")
+    second = MiniHost(fleet.cameras[0].address)
+    with pytest.raises((EOFError, ConnectionResetError)):
+        second.receive()
+    first.send(xlink.EventType.PING_REQ)
+    assert first.receive()[0].type == xlink.EventType.PING_RESP
