@@ -20,7 +20,7 @@ an error naming the file, the key and what was expected.
     [build]
     timeout_s = 60
     memory_mb = 2048
-    debounce_ms = 200
+    debounce_ms = 50
 
     [[device]]
     id = "18443010C1D2E3F400"
@@ -111,7 +111,7 @@ class BuildSection:
 
     timeout_s: float = 60.0
     memory_mb: int = 2048
-    debounce_ms: int = 200
+    debounce_ms: int = 50  # quiet time that ends a burst of writes (an editor's save)
 
     def check(self) -> None:
         """Reject values of the right type but outside their range."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from oakd import __version__
+from oakd.build.cache import PackageCache
 from oakd.config import Config, load_config
 from oakd.core.registry import DeviceRegistry
 from oakd.errors import ConfigError
@@ -25,6 +26,7 @@ from oakd.services.bus import EventBus
 from oakd.services.discovery import Discovery, Scanner, WorkerScanner
 from oakd.services.engine import FlashEngine
 from oakd.services.listener import bind_socket, resolve_group
+from oakd.services.projects import ProjectService
 from oakd.services.server import Server
 from oakd.services.store import Store
 from oakd.services.systemd import Watchdog, listen_fds, monotonic_usec, notify, watchdog_interval
@@ -62,6 +64,7 @@ class Daemon:
         self.registry = DeviceRegistry()
         self.discovery: Discovery | None = None
         self.engine: FlashEngine | None = None
+        self.projects: ProjectService | None = None
 
     async def run(self) -> None:
         """Bind, open the state, run the services until stopped; always clean up."""
@@ -113,6 +116,14 @@ class Daemon:
             cache / "packages",
             after_job=self.discovery.rescan,
         )
+        self.projects = ProjectService(
+            store,
+            bus,
+            self.registry,
+            self.engine,
+            lambda: self.config,
+            PackageCache(cache / "packages"),
+        )
         api = Api(self, store, path or Path(sock.getsockname()), self.options.state_dir)
         server = Server(sock, path, bus, api.table(), group)
         services = TaskSet()
@@ -120,6 +131,7 @@ class Daemon:
         services.start(self.discovery.run(self.stop), name="discovery")
         services.start(pool.run(self.stop), name="workers")
         services.start(self.engine.run(self.stop), name="engine")
+        services.start(self.projects.run(self.stop), name="projects")
         interval = watchdog_interval()
         if interval:
             services.start(Watchdog(interval).run(self.stop), name="watchdog")
@@ -154,6 +166,8 @@ class Daemon:
             self.registry.set_aliases(aliases(config))
             if self.discovery:
                 self.discovery.rescan()
+            if self.projects:
+                self.projects.sync_config()
             log.info("config reloaded from %s", config.source or "defaults")
         notify("READY=1")
 

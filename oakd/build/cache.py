@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from oakd.core.package import MAGIC, package_sections
+from oakd.paths import cache_dir
 
 SUFFIX = ".dap"
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
@@ -23,10 +24,8 @@ STALE_TEMP_S = 3600.0  # a temporary file this old belongs to a build that died
 
 
 def default_cache_dir(env: dict[str, str] | None = None) -> Path:
-    """$XDG_CACHE_HOME/oakd/packages, else ~/.cache/oakd/packages."""
-    env = dict(os.environ) if env is None else env
-    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
-    return Path(base) / "oakd" / "packages"
+    """<oakd's cache directory>/packages (see oakd.paths.cache_dir)."""
+    return cache_dir(None, env) / "packages"
 
 
 class PackageCache:

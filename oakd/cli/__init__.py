@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from oakd import __version__
-from oakd.cli import build_cmd, daemon_cmd, device_cmds, query, service_cmd
+from oakd.cli import build_cmd, daemon_cmd, device_cmds, project_cmds, query, service_cmd
 from oakd.emulator import cli as emulate_cmd
 
 # Each module has `register(subparsers)`, which adds its parsers and sets `func` on them.
@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     daemon_cmd,
     query,
     device_cmds,
+    project_cmds,
     build_cmd,
     service_cmd,
     emulate_cmd,

@@ -37,9 +37,11 @@ def register(sub: Any) -> None:
     add_client_options(p)
     p.set_defaults(func=inspect)
 
-    p = sub.add_parser("flash", help="flash a package (.dap) to cameras")
+    p = sub.add_parser("flash", help="flash a package (.dap) or a project to cameras")
     p.add_argument("devices", nargs="+", metavar="DEVICE")
-    p.add_argument("--dap", metavar="FILE", required=True, help="the application package")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--dap", metavar="FILE", help="an application package")
+    what.add_argument("--project", metavar="DIR", help="a project: built once, then flashed")
     p.add_argument("--force", action="store_true", help="flash even an old bootloader")
     p.add_argument("--wait", action="store_true", help="show progress; exit 1 if a job fails")
     add_client_options(p)
@@ -113,8 +115,10 @@ def inspect(args: argparse.Namespace) -> int:
 
 def flash(args: argparse.Namespace) -> int:
     """Queue a package flash to each camera."""
-    package = str(Path(args.dap).resolve())  # the daemon runs elsewhere: give it a full path
-    request = Flash(devices=args.devices, package=package, force=args.force)
+    # The daemon runs elsewhere: give it full paths.
+    package = str(Path(args.dap).resolve()) if args.dap else None
+    project = str(Path(args.project).resolve()) if args.project else None
+    request = Flash(devices=args.devices, package=package, project=project, force=args.force)
     return run_client(args, lambda client: submit(client, request, args))
 
 

@@ -22,9 +22,12 @@ from oakd.protocol import (
     Inspect,
     ListDevices,
     ListJobs,
+    ListProjects,
     NetworkConfig,
     Request,
     Status,
+    Unwatch,
+    Watch,
 )
 from oakd.services.engine import FlashEngine
 from oakd.services.server import Handler
@@ -58,6 +61,9 @@ class Api:
             ClearConfig: self.clear_config,
             NetworkConfig: self.network_config,
             BootloaderUpdate: self.bootloader_update,
+            Watch: self.watch,
+            Unwatch: self.unwatch,
+            ListProjects: self.list_projects,
         }
 
     @property
@@ -107,11 +113,11 @@ class Api:
         if not body.devices:
             raise OakdError("name at least one camera to flash", ErrorCode.BAD_PARAMS)
         devices = [self.daemon.registry.resolve(ref) for ref in body.devices]  # all or none
-        if body.package is None:
-            raise OakdError(
-                "flashing a project needs the builder, which this daemon does not have yet",
-                ErrorCode.UNKNOWN_REQUEST,
-            )
+        if body.project is not None:
+            assert self.daemon.projects is not None
+            jobs = await self.daemon.projects.flash_once(body.project, body.devices, body.force)
+            return [j.to_wire() for j in jobs]
+        assert body.package is not None
         params = self.engine.prepare_package(Path(body.package), body.force)
         jobs = [self.engine.submit(JobKind.FLASH_PACKAGE, d.id, params) for d in devices]
         return [j.to_wire() for j in jobs]
@@ -155,3 +161,20 @@ class Api:
                 static=static.address, mask=static.mask, gateway=static.gateway, dns=static.dns
             )
         return self._destructive(JobKind.NETWORK_CONFIG, body.device, body.confirm, params)
+
+    async def watch(self, body: Watch) -> dict[str, Any]:
+        """Watch a project and flash it to cameras on every change."""
+        assert self.daemon.projects is not None
+        return self.daemon.projects.watch(
+            body.path, body.devices, body.entry, body.compress
+        ).to_wire()
+
+    async def unwatch(self, body: Unwatch) -> dict[str, Any]:
+        """Stop watching a project."""
+        assert self.daemon.projects is not None
+        return self.daemon.projects.unwatch(body.path).to_wire()
+
+    async def list_projects(self, _: ListProjects) -> list[dict[str, Any]]:
+        """The watched projects."""
+        assert self.daemon.projects is not None
+        return [p.to_wire() for p in self.daemon.projects.projects.values()]

@@ -61,6 +61,15 @@ MIGRATIONS: tuple[str, ...] = (
         message TEXT NOT NULL
     );
     """,
+    # v2: projects added at run time (`oakd watch`), kept across restarts.
+    """
+    CREATE TABLE projects (
+        path TEXT PRIMARY KEY,
+        entry TEXT NOT NULL,
+        devices TEXT NOT NULL,
+        compress INTEGER NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -217,6 +226,24 @@ class Store:
         """How many jobs are in each state."""
         rows = self._db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall()
         return {state: n for state, n in rows}
+
+    # projects added at run time
+
+    def save_project(self, path: str, entry: str, devices: list[str], compress: bool) -> None:
+        """Remember a watched project."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO projects VALUES (?,?,?,?)",
+            (path, entry, json.dumps(devices), int(compress)),
+        )
+
+    def forget_project(self, path: str) -> None:
+        """Stop remembering a project."""
+        self._db.execute("DELETE FROM projects WHERE path=?", (path,))
+
+    def projects(self) -> list[tuple[str, str, list[str], bool]]:
+        """The remembered projects: path, entry, devices, compress."""
+        rows = self._db.execute("SELECT * FROM projects ORDER BY path").fetchall()
+        return [(p, e, json.loads(d), bool(c)) for p, e, d, c in rows]
 
     # history
 

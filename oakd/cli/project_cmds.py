@@ -1,0 +1,97 @@
+"""`oakd watch`, `oakd unwatch`, `oakd projects`: live reload of pipeline projects."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from oakd.cli.common import EXIT_OK, add_client_options, print_json, print_table, run_client, when
+from oakd.client import Client
+from oakd.protocol import ListProjects, Unwatch, Watch
+
+
+def register(sub: Any) -> None:
+    """Add the project commands."""
+    p = sub.add_parser("watch", help="flash a project to cameras whenever its code changes")
+    p.add_argument("path", metavar="DIR")
+    p.add_argument(
+        "--device",
+        "-d",
+        action="append",
+        required=True,
+        metavar="DEVICE",
+        help="a target camera (repeat for several)",
+    )
+    p.add_argument("--entry", default="pipeline.py", help="the entry file (default pipeline.py)")
+    p.add_argument("--no-compress", action="store_true", help="make uncompressed packages")
+    add_client_options(p)
+    p.set_defaults(func=watch)
+    p = sub.add_parser("unwatch", help="stop watching a project")
+    p.add_argument("path", metavar="DIR")
+    add_client_options(p)
+    p.set_defaults(func=unwatch)
+    p = sub.add_parser("projects", help="the watched projects and their last build")
+    add_client_options(p)
+    p.set_defaults(func=projects)
+
+
+def watch(args: argparse.Namespace) -> int:
+    """Start watching."""
+
+    async def work(client: Client) -> int:
+        request = Watch(
+            path=str(Path(args.path).resolve()),
+            devices=args.device,
+            entry=args.entry,
+            compress=not args.no_compress,
+        )
+        project = await client.call(request)
+        if args.json:
+            print_json(project)
+        else:
+            print(f"watching {project['path']} -> {', '.join(project['devices'])}")
+        return EXIT_OK
+
+    return run_client(args, work)
+
+
+def unwatch(args: argparse.Namespace) -> int:
+    """Stop watching."""
+
+    async def work(client: Client) -> int:
+        project = await client.call(Unwatch(path=str(Path(args.path).resolve())))
+        if args.json:
+            print_json(project)
+        else:
+            print(f"no longer watching {project['path']}")
+        return EXIT_OK
+
+    return run_client(args, work)
+
+
+def projects(args: argparse.Namespace) -> int:
+    """List the watched projects."""
+
+    async def work(client: Client) -> int:
+        found = await client.call(ListProjects())
+        if args.json:
+            print_json(found)
+            return EXIT_OK
+        rows = []
+        for p in found:
+            build = p["last_build"] or {}
+            error = (build.get("error") or {}).get("message")
+            rows.append(
+                (
+                    p["path"],
+                    ", ".join(p["devices"]),
+                    p["state"],
+                    when(build.get("finished")),
+                    error or build.get("note") or "",
+                )
+            )
+        print_table(("PROJECT", "CAMERAS", "STATE", "BUILT", "RESULT"), rows, "no projects watched")
+        return EXIT_OK
+
+    return run_client(args, work)

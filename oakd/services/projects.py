@@ -1,0 +1,334 @@
+"""Live reload: watched projects are built on every change that matters and flashed to their
+cameras. A failed build flashes nothing (the cameras keep their last good app); a build whose
+fingerprint a camera already runs queues nothing for it and says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from oakd.build import BuildOptions, BuildResult, PackageCache, Project, build_project
+from oakd.build.errors import BuildError
+from oakd.config import Config, ProjectEntry
+from oakd.core.devices import Device, DeviceState
+from oakd.core.jobs import Job, JobKind
+from oakd.core.registry import DeviceRegistry
+from oakd.errors import ErrorCode, OakdError
+from oakd.protocol import EVENT_LOG, EVENT_PROJECT_BUILD, EVENT_PROJECT_CHANGED
+from oakd.services.bus import EventBus
+from oakd.services.engine import FlashEngine
+from oakd.services.store import Store
+from oakd.services.watcher import watch_directory
+from oakd.tasks import TaskSet
+
+log = logging.getLogger(__name__)
+HASH_CHARS = 12
+
+
+@dataclass
+class WatchedProject:
+    """A project, where it goes, and how its last build went."""
+
+    path: Path
+    entry: str
+    devices: list[str]
+    compress: bool
+    source: str  # "config" or "runtime" (oakd watch)
+    state: str = "idle"  # idle, building, ok, failed, missing
+    last_build: dict[str, Any] | None = None
+    build_task: asyncio.Task[None] | None = field(default=None, repr=False)
+    stop: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    def to_wire(self) -> dict[str, Any]:
+        """As the protocol and the TUI show it."""
+        return {
+            "path": str(self.path),
+            "entry": self.entry,
+            "devices": self.devices,
+            "compress": self.compress,
+            "source": self.source,
+            "state": self.state,
+            "last_build": self.last_build,
+        }
+
+
+def build_summary(result: BuildResult, flashed: list[str], note: str) -> dict[str, Any]:
+    """What a build did, for events and `oakd projects`."""
+    data = result.to_json()
+    error = data["error"]
+    return {
+        "ok": result.ok,
+        "unchanged": result.unchanged,
+        "outcome": data["outcome"],
+        "fingerprint": data["fingerprint"],
+        "app_name": data["app_name"],
+        "size": data["size"],
+        "error": error,
+        "output": data["output"]["text"],
+        "durations": data["durations"],
+        "flashed": flashed,
+        "note": note,
+        "finished": time.time(),
+    }
+
+
+class ProjectService:
+    """Watches projects, builds them in child processes, and queues flashes."""
+
+    def __init__(
+        self,
+        store: Store,
+        bus: EventBus,
+        registry: DeviceRegistry,
+        engine: FlashEngine,
+        config: Callable[[], Config],
+        cache: PackageCache,
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.registry = registry
+        self.engine = engine
+        self.config = config
+        self.cache = cache
+        self.projects: dict[Path, WatchedProject] = {}
+        self._tasks = TaskSet()
+        self._stop = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Watch the configured and remembered projects until stopped."""
+        self.sync_config()
+        for path, entry, devices, compress in self.store.projects():
+            self._start(WatchedProject(Path(path), entry, devices, compress, "runtime"))
+        await stop.wait()
+        self._stop.set()
+        for project in self.projects.values():
+            project.stop.set()
+        await self._tasks.cancel_all()
+
+    def sync_config(self) -> None:
+        """Match the watched [[project]] tables to the config (at start and on reload)."""
+        wanted = {_resolve(p.path): p for p in self.config().project}
+        for path, project in list(self.projects.items()):
+            if project.source == "config" and path not in wanted:
+                self._drop(path)
+        for path, entry in wanted.items():
+            current = self.projects.get(path)
+            if current and (current.entry, current.devices, current.compress) == (
+                entry.entry,
+                entry.devices,
+                entry.compress,
+            ):
+                continue
+            if current:
+                self._drop(path)
+            self._start(
+                WatchedProject(path, entry.entry, list(entry.devices), entry.compress, "config")
+            )
+
+    # -- requests
+
+    def watch(self, path: str, devices: list[str], entry: str, compress: bool) -> WatchedProject:
+        """Start watching a project (remembered across restarts)."""
+        resolved = _resolve(path)
+        if not resolved.is_dir():
+            raise OakdError(
+                f"{resolved} is not a directory; give the project's directory", ErrorCode.BAD_PARAMS
+            )
+        if not devices:
+            raise OakdError("name at least one camera (--device)", ErrorCode.BAD_PARAMS)
+        ids = [self.registry.resolve(ref).id for ref in devices]
+        if resolved in self.projects:
+            self._drop(resolved)
+        self.store.save_project(str(resolved), entry, ids, compress)
+        project = WatchedProject(resolved, entry, ids, compress, "runtime")
+        self._start(project)
+        return project
+
+    def unwatch(self, path: str) -> WatchedProject:
+        """Stop watching a project."""
+        resolved = _resolve(path)
+        project = self.projects.get(resolved)
+        if project is None:
+            known = ", ".join(str(p) for p in self.projects) or "none"
+            raise OakdError(f"{resolved} is not watched (watched: {known})", ErrorCode.NOT_FOUND)
+        if project.source == "config":
+            raise OakdError(
+                f"{resolved} is watched because the config names it; remove its "
+                "[[project]] table and reload",
+                ErrorCode.REFUSED,
+            )
+        self.store.forget_project(str(resolved))
+        self._drop(resolved)
+        return project
+
+    async def flash_once(self, path: str, devices: list[str], force: bool) -> list[Job]:
+        """Build a project now (not watched) and queue it to the cameras."""
+        resolved = _resolve(path)
+        targets = [self.registry.resolve(ref).id for ref in devices]
+        entry = next((p for p in self.config().project if _resolve(p.path) == resolved), None)
+        project = WatchedProject(
+            resolved,
+            entry.entry if entry else "pipeline.py",
+            targets,
+            entry.compress if entry else True,
+            "once",
+        )
+        result = await self._build(project)
+        if not result.ok:
+            assert result.failure is not None
+            detail = f"\n{result.failure.traceback}" if result.failure.traceback else ""
+            raise BuildError(result.failure.kind, result.failure.message + detail)
+        return [
+            self.engine.submit(JobKind.FLASH_PROJECT, d, self._params(result, force))
+            for d in targets
+        ]
+
+    # -- watching and building
+
+    def _start(self, project: WatchedProject) -> None:
+        self.projects[project.path] = project
+        self._tasks.start(self._watch(project), name=f"watch {project.path}")
+        self._publish(project)
+
+    def _drop(self, path: Path) -> None:
+        project = self.projects.pop(path)
+        project.stop.set()
+        if project.build_task:
+            project.build_task.cancel()
+        project.state = "unwatched"
+        self._publish(project)
+
+    async def _watch(self, project: WatchedProject) -> None:
+        self._trigger(project, "watch started")
+
+        def changed(reason: str) -> None:
+            log.info("%s: %s", project.path, reason)
+            if reason == "deleted":
+                if project.build_task:
+                    project.build_task.cancel()
+                project.state = "missing"
+                self._say(
+                    project,
+                    "warning",
+                    f"{project.path} is gone; waiting for it to come "
+                    "back. The cameras keep running their app",
+                )
+                self._publish(project)
+                return
+            self._trigger(project, reason)
+
+        await watch_directory(project.path, changed, project.stop, self.config().build.debounce_ms)
+
+    def _trigger(self, project: WatchedProject, reason: str) -> None:
+        """Build now; a build still running for this project is superseded (cancelled)."""
+        if project.build_task and not project.build_task.done():
+            project.build_task.cancel()
+        project.build_task = self._tasks.start(
+            self._rebuild(project, reason), name=f"build {project.path}"
+        )
+
+    async def _rebuild(self, project: WatchedProject, reason: str) -> None:
+        result = await self._build(project)
+        flashed: list[str] = []
+        if result.ok:
+            flashed, note = self._flash(project, result)
+        else:
+            assert result.failure is not None
+            note = "build failed: nothing flashed, the cameras keep their last good app"
+            self._say(
+                project,
+                "error",
+                f"{result.failure.message}\n{result.failure.traceback}"
+                f"\n{result.output.text}".rstrip(),
+            )
+        project.state = "ok" if result.ok else "failed"
+        project.last_build = build_summary(result, flashed, note)
+        log.info("%s: %s (%s)", project.path, note, reason)
+        self._say(project, "info" if result.ok else "error", note)
+        self.bus.publish(
+            EVENT_PROJECT_BUILD, {"project": str(project.path), "result": project.last_build}
+        )
+        self._publish(project)
+
+    async def _build(self, project: WatchedProject) -> BuildResult:
+        project.state = "building"
+        self._publish(project)
+        config = self.config()
+        entry = ProjectEntry(str(project.path), project.entry, project.devices, project.compress)
+        options = BuildOptions.from_config(config.build, entry, max_size=self._max_size(project))
+        return await build_project(Project(project.path, project.entry), options, self.cache)
+
+    def _max_size(self, project: WatchedProject) -> int | None:
+        """The smallest application region among the targets whose memory is known."""
+        sizes = []
+        for ref in project.devices:
+            device = self._device(ref)
+            memory = (device.inspection or {}).get("memory") if device else None
+            if memory and memory.get("size"):
+                sizes.append(memory["size"] - 8 * 1024 * 1024)
+        return min(sizes) if sizes else None
+
+    def _params(self, result: BuildResult, force: bool) -> dict[str, Any]:
+        return {
+            "package": str(result.package),
+            "hash": result.fingerprint[:HASH_CHARS],
+            "app_name": result.app_name,
+            "size": result.size,
+            "source": str(result.project.path),
+            "force": force,
+        }
+
+    def _flash(self, project: WatchedProject, result: BuildResult) -> tuple[list[str], str]:
+        """Queue flashes where the camera does not already run this build."""
+        digest = result.fingerprint[:HASH_CHARS]
+        queued, current, unknown = [], [], []
+        for ref in project.devices:
+            device = self._device(ref)
+            if device is None:
+                unknown.append(ref)
+            elif device.flashed_hash == digest and device.state is DeviceState.FLASH_BOOTED:
+                current.append(ref)
+            else:
+                try:
+                    self.engine.submit(
+                        JobKind.FLASH_PROJECT, device.id, self._params(result, False)
+                    )
+                    queued.append(device.id)
+                except OakdError as exc:
+                    self._say(project, "error", f"not flashed to {ref}: {exc.message}")
+        what = "unchanged" if result.unchanged else f"built {result.app_name}"
+        if queued:
+            note = f"{what}: flashing {len(queued)} camera(s)"
+        elif current:
+            runs = f"all {len(current)} camera(s) already run {result.app_name}"
+            note = f"{what}: {runs}; nothing to flash"
+        else:
+            note = f"{what}: no camera to flash"
+        if unknown:
+            note += f" ({len(unknown)} not seen yet: {', '.join(unknown)})"
+        return queued, note
+
+    def _device(self, ref: str) -> Device | None:
+        """A target camera by MX ID or alias; None while it has not been seen."""
+        try:
+            return self.registry.resolve(ref)
+        except OakdError:
+            return None
+
+    def _say(self, project: WatchedProject, level: str, message: str) -> None:
+        self.bus.publish(
+            EVENT_LOG, {"level": level, "source": str(project.path), "message": message}
+        )
+
+    def _publish(self, project: WatchedProject) -> None:
+        self.bus.publish(EVENT_PROJECT_CHANGED, project.to_wire())
+
+
+def _resolve(path: str) -> Path:
+    return Path(path).expanduser().resolve()
