@@ -37,3 +37,5 @@ def setup_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # watchfiles logs every batch at INFO; the project service says what matters.
+    logging.getLogger("watchfiles").setLevel(logging.WARNING)

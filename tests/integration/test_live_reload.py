@@ -1,0 +1,154 @@
+"""Live reload in the daemon: save a file, and the cameras run the new pipeline."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oakd.core.package import inspect_package
+from tests.helpers import DaemonProcess, wait_for
+from tests.integration.conftest import job_states, wait_online
+
+pytestmark = pytest.mark.timeout(400)
+APP_OFFSET = 8 * 1024 * 1024
+
+PIPELINE = """\
+import depthai as dai
+
+
+def create_pipeline():
+    pipeline = dai.Pipeline()
+    script = pipeline.create(dai.node.Script)
+    script.setScript("node.warn('{message}')")
+    return pipeline
+"""
+
+
+def projects(daemon: DaemonProcess) -> dict[str, dict[str, Any]]:
+    result = daemon.cli("projects", "--json")
+    assert result.returncode == 0, result.stderr
+    return {p["path"]: p for p in json.loads(result.stdout)}
+
+
+def finished_builds(daemon: DaemonProcess, path: Path) -> float:
+    build = projects(daemon)[str(path)]["last_build"]
+    return build["finished"] if build else 0.0
+
+
+def next_build(daemon: DaemonProcess, path: Path, after: float) -> dict[str, Any]:
+    """Wait for a build that finished after `after`; return it."""
+    wait_for(lambda: finished_builds(daemon, path) > after, 120, "the next build", interval=0.1)
+    build: dict[str, Any] = projects(daemon)[str(path)]["last_build"]
+    return build
+
+
+def write(path: Path, text: str) -> None:
+    """Save as an editor does: a new file renamed over the old one."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def all_done(daemon: DaemonProcess) -> bool:
+    states = job_states(daemon)
+    return bool(states) and all(j["state"] in ("done", "skipped") for j in states.values())
+
+
+def test_save_flashes_changes_and_ignores_what_does_not_matter(
+    make_fleet, make_daemon, short_tmp: Path
+) -> None:
+    fleet = make_fleet(2)
+    daemon = make_daemon()
+    wait_online(daemon, 2)
+    project = short_tmp / "counter"
+    project.mkdir()
+    entry = project / "pipeline.py"
+    entry.write_text(PIPELINE.format(message="one"))
+    ids = [c.mxid for c in fleet.cameras]
+    watch = daemon.cli("watch", str(project), "-d", ids[0], "-d", ids[1])
+    assert watch.returncode == 0, watch.stderr
+
+    first = next_build(daemon, project, 0)
+    assert first["ok"] and first["flashed"] == ids
+    wait_for(lambda: all_done(daemon), 120, "the first flashes")
+    packages = daemon.root / "cache" / "packages"
+    made = sorted(packages.glob("*.dap"))
+    assert len(made) == 1
+
+    # A comment changes nothing that matters: no package, no flash.
+    write(entry, entry.read_text() + "# tuning the counter later\n")
+    second = next_build(daemon, project, first["finished"])
+    assert second["ok"] and second["unchanged"]
+    assert second["flashed"] == [] and "nothing to flash" in second["note"]
+    assert sorted(packages.glob("*.dap")) == made
+    assert len(job_states(daemon)) == 2
+
+    # A new Script source is a new package on every camera.
+    write(entry, PIPELINE.format(message="two"))
+    third = next_build(daemon, project, second["finished"])
+    assert third["ok"] and not third["unchanged"] and third["flashed"] == ids
+    wait_for(lambda: len(job_states(daemon)) == 4 and all_done(daemon), 120, "the re-flashes")
+    package = packages / f"{third['fingerprint']}.dap"
+    sent = package.read_bytes()
+    assert inspect_package(sent).app_name == third["app_name"]
+    for camera in fleet.cameras:
+        assert camera.read_flash(APP_OFFSET, len(sent)) == sent
+
+
+def test_bad_builds_flash_nothing_and_the_daemon_carries_on(
+    make_fleet, make_daemon, short_tmp: Path
+) -> None:
+    fleet = make_fleet(1)
+    camera = fleet.cameras[0]
+    daemon = make_daemon("[build]\ntimeout_s = 15\n")
+    wait_online(daemon, 1)
+    project = short_tmp / "broken"
+    project.mkdir()
+    entry = project / "pipeline.py"
+    entry.write_text(PIPELINE.format(message="good"))
+    assert daemon.cli("watch", str(project), "-d", camera.mxid).returncode == 0
+    good = next_build(daemon, project, 0)
+    wait_for(lambda: all_done(daemon), 120, "the good app on the camera")
+    app = camera.application_info()
+    assert app is not None and app.application_name == good["app_name"]
+    last = good["finished"]
+
+    bad_inputs = {
+        "syntax": ("def create_pipeline(:\n", "syntax"),
+        "exception": (
+            "def create_pipeline():\n    raise ValueError('no camera config')\n",
+            "exception",
+        ),
+        "endless loop": ("def create_pipeline():\n    while True:\n        pass\n", "timeout"),
+        "xlinkout": (
+            "import depthai as dai\n\ndef create_pipeline():\n    p = dai.Pipeline()\n"
+            "    x = p.create(dai.node.XLinkOut)\n    x.setStreamName('frames')\n    return p\n",
+            "not_standalone",
+        ),
+    }
+    for name, (source, kind) in bad_inputs.items():
+        write(entry, source)
+        build = next_build(daemon, project, last)
+        last = build["finished"]
+        assert not build["ok"], name
+        assert build["error"]["kind"] == kind, (name, build["error"])
+        assert build["error"]["message"], name
+        assert "nothing flashed" in build["note"]
+        assert projects(daemon)[str(project)]["state"] == "failed"
+    assert len(job_states(daemon)) == 1  # only the good flash, ever
+    app = camera.application_info()
+    assert app is not None and app.application_name == good["app_name"]
+
+    # The directory vanishes and comes back: the watch goes on.
+    backup = short_tmp / "backup"
+    shutil.move(str(project), backup)
+    wait_for(lambda: projects(daemon)[str(project)]["state"] == "missing", 20, "state missing")
+    (backup / "pipeline.py").write_text(PIPELINE.format(message="restored"))
+    shutil.move(str(backup), project)
+    restored = next_build(daemon, project, last)
+    assert restored["ok"] and restored["flashed"] == [camera.mxid]
+    assert daemon.cli("status").returncode == 0
