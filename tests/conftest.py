@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from oakd.netns import enter_private_netns
 from tests.helpers import DaemonProcess
-from tests.netns import enter_private_netns
 
 _ISOLATION_FAILURE: str | None = None
 

@@ -1,6 +1,6 @@
 """The suite really is cut off from every network but loopback."""
 
-from tests.netns import only_loopback
+from oakd.netns import only_loopback
 
 
 def test_the_suite_sees_only_loopback() -> None:

@@ -1,10 +1,12 @@
-"""Put the test process into a private network namespace that holds only loopback.
+"""Move this process into a private network namespace that holds only loopback.
 
 depthai's discovery broadcasts UDP on every interface, and a test that flashes "the first camera
-it finds" could flash a real camera on someone's desk. So the whole pytest process moves into a
-namespace of its own before any test runs; every thread and child process (daemon, emulator,
-builder) inherits it. This is ../shared/tools/isolated done in-process, so that a plain
-`uv run pytest` is safe on any machine.
+it finds" could flash a real camera on someone's desk. So the test suite, `oakd demo` and the
+benchmarks move into a namespace of their own before they start anything; every thread and child
+process (daemon, emulator, workers, builders) inherits it. `unshare --net` done in-process, so
+that `uv run pytest` and `uv run oakd demo` are safe on any machine.
+
+Call it while the process has a single thread: a user namespace cannot be entered otherwise.
 """
 
 from __future__ import annotations
