@@ -8,11 +8,20 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from oakd import __version__
-from oakd.cli import build_cmd, daemon_cmd, device_cmds, project_cmds, query, service_cmd
+from oakd.cli import (
+    build_cmd,
+    daemon_cmd,
+    demo_cmd,
+    device_cmds,
+    project_cmds,
+    query,
+    service_cmd,
+)
 from oakd.emulator import cli as emulate_cmd
 
 # Each module has `register(subparsers)`, which adds its parsers and sets `func` on them.
 COMMAND_MODULES: tuple[ModuleType, ...] = (
+    demo_cmd,
     daemon_cmd,
     query,
     device_cmds,
