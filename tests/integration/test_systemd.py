@@ -168,3 +168,17 @@ def test_logs_carry_journal_priorities_under_systemd(short_tmp: Path, monkeypatc
     lines = daemon.log().splitlines()
     assert "<6>oakd.daemon: SIGTERM received, stopping" in lines
     assert all(line.startswith("<") for line in lines if "oakd." in line)
+
+
+def test_ready_means_the_first_discovery_pass_is_done(
+    short_tmp: Path, notify_socket, monkeypatch, make_fleet
+) -> None:
+    fleet = make_fleet(2)
+    monkeypatch.setenv("NOTIFY_SOCKET", str(notify_socket.path))
+    daemon = DaemonProcess(short_tmp)
+    try:
+        wait_for(lambda: notify_socket.saw("READY=1"), 60, "READY=1")
+        listed = json.loads(daemon.cli("devices", "--json").stdout)
+        assert {d["id"] for d in listed} == {c.mxid for c in fleet.cameras}
+    finally:
+        assert daemon.stop() == 0
