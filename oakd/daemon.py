@@ -116,6 +116,7 @@ class Daemon:
             cache / "packages",
             after_job=self.discovery.rescan,
         )
+        self.discovery.busy = self.engine.busy
         self.projects = ProjectService(
             store,
             bus,

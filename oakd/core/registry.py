@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
 from oakd.core.devices import Device, DeviceState
 from oakd.errors import ErrorCode, OakdError
+
+
+def _never(_: str) -> bool:
+    return False
+
 
 # A camera missing from this many scans in a row is offline (one lost datagram is not enough).
 MISSED_SCANS_OFFLINE = 2
@@ -57,8 +62,15 @@ class DeviceRegistry:
         for device in self.devices.values():
             device.alias = self.aliases.get(device.id)
 
-    def apply_scan(self, sightings: Iterable[Sighting], now: float) -> list[Change]:
-        """Fold one complete scan into the registry and say what changed."""
+    def apply_scan(
+        self, sightings: Iterable[Sighting], now: float, busy: Callable[[str], bool] = _never
+    ) -> list[Change]:
+        """Fold one complete scan into the registry and say what changed.
+
+        `busy(mxid)` is true while oakd itself works on a camera. A camera seen in its
+        bootloader, or held by another host, while oakd is not working on it has been connected
+        to by someone else, who may have flashed it: what oakd recorded it runs is forgotten,
+        so that the next flash is not wrongly skipped."""
         seen = _merge(sightings, self.devices)
         changes: list[Change] = []
         for mxid, sighting in seen.items():
@@ -73,6 +85,10 @@ class DeviceRegistry:
                 continue
             moved = (device.address, device.state) != (sighting.address, sighting.state)
             device.address, device.state, device.last_seen = sighting.address, sighting.state, now
+            outside = sighting.state in (DeviceState.BOOTLOADER, DeviceState.BOOTED)
+            if outside and device.flashed_hash and not busy(mxid):
+                device.flashed_hash = device.flashed_app = None
+                moved = True
             if moved:
                 changes.append(Change(ChangeKind.CHANGED, dataclasses.replace(device)))
         for mxid, device in self.devices.items():

@@ -138,6 +138,7 @@ class Discovery:
         self.config = config
         self.scanner = scanner
         self.first_pass = asyncio.Event()
+        self.busy: Callable[[str], bool] = lambda _: False  # set by the daemon: the engine's
         self.scans = 0
         self._wake = asyncio.Event()
 
@@ -162,7 +163,7 @@ class Discovery:
             self.first_pass.set()
             return
         now = time.time()
-        changes = self.registry.apply_scan(sightings, now)
+        changes = self.registry.apply_scan(sightings, now, self.busy)
         seen = {s.mxid for s in sightings}
         self.store.upsert_devices(
             [d for d in self.registry.devices.values() if d.id in seen]

@@ -30,6 +30,9 @@ from oakd.tasks import TaskSet, wait_any
 
 log = logging.getLogger(__name__)
 
+# After a job, a discovery scan that was already on the wire may still see the camera in its
+# bootloader; for this long such a sighting is taken as oakd's own doing.
+QUIET_AFTER_S = 2.0
 PROGRESS_EVERY_S = 0.1  # at most ~10 progress events a second per job
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0)
 OPS = {
@@ -70,6 +73,7 @@ class FlashEngine:
         self.after_job = after_job  # e.g. ask discovery to look again
         self.queue = JobQueue()
         self._inspecting: set[str] = set()  # cameras being inspected: no job starts on them
+        self._touched: dict[str, float] = {}  # camera -> when oakd last finished working on it
         self._wake = asyncio.Event()
         self._running = TaskSet()
         self._recover()
@@ -182,6 +186,7 @@ class FlashEngine:
                 except WorkerError as exc:
                     raise OakdError(exc.message) from None
         finally:
+            self._touched[device.id] = time.monotonic()
             self._inspecting.discard(device.id)
             self._wake.set()
             self.after_job()
@@ -189,6 +194,12 @@ class FlashEngine:
         self.store.upsert_device(device)
         self.bus.publish(EVENT_DEVICE_CHANGED, device.to_wire())
         return device
+
+    def busy(self, device: str) -> bool:
+        """oakd is working on this camera, or just was (see QUIET_AFTER_S)."""
+        if self.queue.active_on(device) or device in self._inspecting:
+            return True
+        return time.monotonic() - self._touched.get(device, -QUIET_AFTER_S) < QUIET_AFTER_S
 
     # -- the loop
 
@@ -213,6 +224,7 @@ class FlashEngine:
             log.exception("job %s crashed", job.id)
             rules.finish(job, JobState.FAILED, time.time(), error=f"internal error: {exc!r}")
         finally:
+            self._touched[job.device] = time.monotonic()
             self._save(job)
             self.queue.forget_finished()
             self._wake.set()

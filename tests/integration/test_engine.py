@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from oakd.core.package import inspect_package
+from oakd.core.package import inspect_package, with_app_name
 from oakd.emulator.process import Fleet
 from oakd.emulator.state import CameraState
 from tests.helpers import DaemonProcess, wait_for
@@ -327,3 +329,43 @@ def test_inspect_warns_before_stopping_an_app_and_keeps_what_it_read(
     # Kept: shown later without reconnecting.
     (listed,) = devices(daemon)
     assert listed["inspection"]["application"]["present"] is True
+
+
+OTHER_HOST_FLASH = """
+import sys, depthai as dai
+package = list(open(sys.argv[2], "rb").read())
+bootloader = dai.DeviceBootloader(dai.DeviceInfo(sys.argv[1]))
+ok, error = bootloader.flashDepthaiApplicationPackage(lambda p: None, package)
+bootloader.close()
+sys.exit(0 if ok else 1)
+"""
+
+
+def test_a_flash_by_another_tool_is_noticed_and_not_wrongly_skipped(
+    make_fleet, make_daemon, dap_file: Path, short_tmp: Path
+) -> None:
+    fleet = make_fleet(1, write_speed=3e6)  # writes take seconds, as on a real camera
+    camera = fleet.cameras[0]
+    daemon = make_daemon()
+    wait_online(daemon, 1)
+    first = daemon.cli(
+        "flash", camera.mxid, "--dap", str(dap_file), "--wait", "--json", timeout=180
+    )
+    assert first.returncode == 0, first.stderr
+    ours = flashed_package(daemon, json.loads(first.stdout)[0])
+    # Someone flashes another package with plain depthai, behind oakd's back.
+    theirs = short_tmp / "theirs.dap"
+    theirs.write_bytes(with_app_name(dap_file.read_bytes(), "someone-else@ffffffffffff"))
+    subprocess.run(
+        [sys.executable, "-c", OTHER_HOST_FLASH, camera.address, str(theirs)],
+        check=True,
+        timeout=120,
+    )
+    camera.wait_for_state(CameraState.FLASH_BOOTED, timeout=20)
+    wait_for(lambda: devices(daemon)[0]["flashed_hash"] is None, 20, "oakd to forget its record")
+    again = daemon.cli(
+        "flash", camera.mxid, "--dap", str(dap_file), "--wait", "--json", timeout=180
+    )
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)[0]["state"] == "done"  # written, not skipped
+    assert camera.read_flash(APP_OFFSET, len(ours)) == ours

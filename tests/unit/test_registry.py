@@ -67,3 +67,22 @@ def test_resolve_by_id_prefix_address_and_alias() -> None:
     with pytest.raises(OakdError) as info:
         reg.resolve("garage")
     assert info.value.code is ErrorCode.NOT_FOUND and "oakd devices" in info.value.message
+
+
+def test_a_camera_flashed_by_someone_else_is_no_longer_assumed_to_run_our_app() -> None:
+    reg = DeviceRegistry()
+    reg.apply_scan([Sighting(A, "127.0.0.2", FB)], 1.0)
+    reg.devices[A].flashed_hash, reg.devices[A].flashed_app = "0123456789ab", "app@0123456789ab"
+    # While oakd itself works on it, its bootloader state is oakd's doing.
+    reg.apply_scan([Sighting(A, "127.0.0.2", BL)], 2.0, busy=lambda mxid: True)
+    assert reg.devices[A].flashed_hash == "0123456789ab"
+    # Otherwise somebody else connected to it (and may have flashed it).
+    (change,) = reg.apply_scan([Sighting(A, "127.0.0.2", BL)], 3.0, busy=lambda mxid: False)
+    assert change.device.flashed_hash is None and change.device.flashed_app is None
+    # A power cycle (offline, then running its app again) does not forget it.
+    reg.devices[A].flashed_hash = "0123456789ab"
+    reg.apply_scan([Sighting(A, "127.0.0.2", FB)], 4.0)
+    reg.apply_scan([], 5.0)
+    reg.apply_scan([], 6.0)
+    reg.apply_scan([Sighting(A, "127.0.0.2", FB)], 7.0)
+    assert reg.devices[A].flashed_hash == "0123456789ab"
