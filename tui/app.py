@@ -10,7 +10,8 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer
+from textual.content import Content
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from oakd import protocol as p
@@ -31,6 +32,20 @@ from tui.widgets.projects_table import ProjectsTable
 from tui.widgets.status_line import StatusLine
 
 DEVICE_EVENTS = (p.EVENT_DEVICE_ADDED, p.EVENT_DEVICE_CHANGED, p.EVENT_DEVICE_OFFLINE)
+# The field each event's data must have; events of other names are ignored.
+REQUIRED = {
+    **dict.fromkeys(DEVICE_EVENTS, "id"),
+    p.EVENT_JOB_CHANGED: "id",
+    p.EVENT_JOB_PROGRESS: "id",
+    p.EVENT_PROJECT_CHANGED: "path",
+    p.EVENT_PROJECT_BUILD: "project",
+    p.EVENT_LOG: "message",
+}
+NO_CAMERAS = (
+    "No cameras yet. They appear here as the daemon's discovery finds them on its network; "
+    "a camera on another subnet is found only if the daemon's config lists its address."
+)
+NO_MATCH = "No camera matches the filter (escape clears it)."
 
 
 class OakdApp(App[int]):
@@ -42,7 +57,7 @@ class OakdApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
         Binding("slash", "filter", "Filter"),
-        Binding("colon", "command_palette", "Commands", show=False),
+        Binding("colon", "command_palette", "Commands", show=False, tooltip="Command palette"),
         Binding("1", "focus('cameras')", "Focus cameras", show=False),
         Binding("2", "focus('jobs')", "Focus jobs", show=False),
         Binding("3", "focus('projects')", "Focus projects", show=False),
@@ -76,6 +91,7 @@ class OakdApp(App[int]):
         with Vertical(id="cameras-panel", classes="panel"):
             yield self.filter
             yield self.cameras
+            yield Static(Content(NO_CAMERAS), id="cameras-empty")
         with Horizontal(id="middle"):
             yield self.jobs
             yield self.projects
@@ -83,10 +99,10 @@ class OakdApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#cameras-panel").border_title = "[1] cameras"
-        self.jobs.border_title = "[2] jobs"
-        self.projects.border_title = "[3] projects"
-        self.log_panel.border_title = "[4] log"
+        self._update_counts()
+        self.jobs.border_title = Content("[2] jobs")
+        self.projects.border_title = Content("[3] projects")
+        self.log_panel.border_title = Content("[4] log")
         self.cameras.focus()
         self.run_worker(
             self.connection.run(), name="connection", group="connection", exclusive=True
@@ -115,31 +131,36 @@ class OakdApp(App[int]):
             self.say("warning" if message.ever_connected else "error", message.reason)
 
     def on_connection_events(self, message: Connection.Events) -> None:
+        # Device and job updates are applied once per batch: one sort, one repaint.
         devices: list[Wire] = []
         jobs: list[Wire] = []
         progress: dict[int, Wire] = {}
         for name, data in message.events:
-            if name in DEVICE_EVENTS:
+            key = REQUIRED.get(name)
+            if key is None:
+                continue  # an event this TUI does not know: a newer daemon
+            if not isinstance(data, dict) or key not in data:
+                self.say("warning", f"ignored a {name} event without {key!r}: {data!r:.200}")
+            elif name in DEVICE_EVENTS:
                 devices.append(data)
             elif name == p.EVENT_JOB_CHANGED:
                 jobs.append(data)
-            elif name == p.EVENT_JOB_PROGRESS:
-                progress[int(data["id"])] = data
+            elif name == p.EVENT_JOB_PROGRESS and isinstance(data["id"], int):
+                progress[data["id"]] = data
             elif name == p.EVENT_PROJECT_CHANGED:
                 self.projects.upsert(data)
             elif name == p.EVENT_PROJECT_BUILD:
                 self._build_finished(str(data["project"]), data.get("result") or {})
             elif name == p.EVENT_LOG:
-                self.log_panel.add(
-                    data.get("level", "info"), data.get("source", ""), data.get("message", "")
-                )
+                level, source = str(data.get("level") or "info"), str(data.get("source") or "")
+                self.log_panel.add(level, source, str(data["message"]))
         if devices and self.cameras.upsert_many(devices):
             self.jobs.relabel()
             self.projects.relabel()
         for before, after in self.jobs.upsert_many(jobs) if jobs else ():
             self._job_changed(before, after)
         for job_id, data in progress.items():
-            self.jobs.progress(job_id, float(data.get("progress") or 0.0), data.get("phase"))
+            self.jobs.progress(job_id, data.get("progress") or 0.0, data.get("phase"))
         self._update_counts()
 
     def _job_changed(self, before: Wire | None, job: Wire) -> None:
@@ -169,6 +190,7 @@ class OakdApp(App[int]):
                 "enter on the project (3) shows the traceback",
                 severity="error",
                 timeout=10,
+                markup=False,
             )
         elif not result.get("unchanged"):
             self.say(
@@ -182,8 +204,15 @@ class OakdApp(App[int]):
         self.status.set_counts(
             len(self.cameras.devices), self.cameras.online_count(), running, queued
         )
-        marked = len(self.cameras.marked)
-        self.query_one("#cameras-panel").border_subtitle = f"{marked} marked" if marked else ""
+        title = "[1] cameras"
+        if self.cameras.marked:
+            title += f" · {len(self.cameras.marked)} marked"
+        if self.cameras.filter_text:
+            title += f" · filter: {self.cameras.filter_text}"
+        self.query_one("#cameras-panel").border_title = Content(title)
+        empty = self.query_one("#cameras-empty", Static)
+        empty.display = not self.cameras.row_count
+        empty.update(Content(NO_MATCH if self.cameras.devices else NO_CAMERAS))
 
     # -- messages from widgets ------------------------------------------------------------------
 
@@ -206,9 +235,7 @@ class OakdApp(App[int]):
     @on(FilterInput.FilterChanged)
     def _filter_changed(self, message: FilterInput.FilterChanged) -> None:
         self.cameras.set_filter(message.text)
-        self.query_one("#cameras-panel").border_title = (
-            f"[1] cameras · filter: {message.text}" if message.text else "[1] cameras"
-        )
+        self._update_counts()
 
     @on(FilterInput.FilterDone)
     def _filter_done(self, _: FilterInput.FilterDone) -> None:
@@ -233,7 +260,7 @@ class OakdApp(App[int]):
     def failed(self, what: str, message: str) -> None:
         """Something the user asked for failed: the log and a notification say what and why."""
         self.log_panel.add("error", "tui", f"{what} failed: {message}")
-        self.notify(message, title=f"{what} failed", severity="error", timeout=10)
+        self.notify(message, title=f"{what} failed", severity="error", timeout=10, markup=False)
 
     def no_camera(self) -> None:
         """An action with no target."""
@@ -313,10 +340,7 @@ class OakdApp(App[int]):
 def help_sections() -> list[tuple[str, list[BindingType]]]:
     """The keys, by where they work."""
     return [
-        (
-            "everywhere",
-            [*OakdApp.BINDINGS, Binding("ctrl+p", "command_palette", "Command palette")],
-        ),
+        ("everywhere", OakdApp.BINDINGS),
         ("cameras [1]", [*CamerasTable.BINDINGS, Binding("enter", "open", "Details")]),
         ("jobs [2]", [*JobsTable.BINDINGS, Binding("enter", "open", "Details, error included")]),
         (

@@ -71,33 +71,32 @@ def job_page(job: Wire, camera: str, clock: Clock) -> Text:
 
 
 def project_page(project: Wire, cameras: list[str], clock: Clock) -> Text:
-    """A watched project and its last build, traceback and output included."""
+    """A watched project and its last build; a failed build's error and output come first."""
     body = Text()
+    result = project.get("last_build")
+    if result and model.build_failed(result):
+        body.append("build failed\n", style="bold red")
+        body.append(model.build_error(result) + "\n", style="red")
+        if result.get("output"):
+            body.append("\n" + str(result["output"]).rstrip("\n") + "\n")
+        body.append("\n")
     _field(body, "path", project.get("path"))
     _field(body, "entry", project.get("entry"))
     _field(body, "cameras", ", ".join(cameras))
     _field(body, "compress", "yes" if project.get("compress") else "no")
     _field(body, "state", project.get("state"))
-    result = project.get("last_build")
     if not result:
         body.append("\nno build yet\n", style="dim")
         return body
     body.append("\nlast build\n", style="bold")
     _field(body, "finished", clock.format(result.get("finished")))
-    _field(
-        body,
-        "result",
-        "ok" if result.get("ok") else "failed",
-        "green" if result.get("ok") else "bold red",
-    )
+    ok = bool(result.get("ok"))
+    _field(body, "result", "ok" if ok else "failed", "green" if ok else "bold red")
     _field(body, "unchanged", "yes" if result.get("unchanged") else "no")
     _field(body, "app name", result.get("app_name"))
     _field(body, "size", model.human_size(result.get("size")) if result.get("size") else None)
     _field(body, "fingerprint", result.get("fingerprint"))
-    if model.build_failed(result):
-        body.append("\nerror\n", style="bold red")
-        body.append(model.build_error(result) + "\n", style="red")
-    if result.get("output"):
+    if ok and result.get("output"):
         body.append("\noutput\n", style="bold")
         body.append(str(result["output"]))
     return body

@@ -15,10 +15,7 @@ from oakd.protocol import BootloaderUpdate, ClearApp, ClearConfig, FactoryReset,
 from tui import model
 from tui.model import Wire
 
-DEFAULT_ADDRESS_NOTE = (
-    "falls back to DHCP, and without a DHCP server to 169.254.1.222: reach it from a host "
-    "on that link"
-)
+FALLBACK = "it falls back to DHCP, or to 169.254.1.222 without a DHCP server"
 
 
 def _app(device: Wire) -> str:
@@ -27,7 +24,7 @@ def _app(device: Wire) -> str:
 
 
 def _network(device: Wire) -> str:
-    return f"its network config (now reached at {device.get('address') or 'an unknown address'})"
+    return f"its network config (now at {device.get('address') or 'an unknown address'})"
 
 
 def _bootloader(device: Wire) -> str:
@@ -69,8 +66,8 @@ OPERATIONS: dict[str, DeviceOperation] = {
             "Rewrites the bootloader with the one in the daemon's depthai and erases the rest.",
             lambda d: [
                 _app(d),
-                _network(d) + f"; it then {DEFAULT_ADDRESS_NOTE}",
-                "the user bootloader and the bootloader config",
+                f"{_network(d)}: {FALLBACK}",
+                "the user bootloader",
             ],
             "The camera then waits in its bootloader for a host. Do not unplug it meanwhile.",
             lambda device: FactoryReset(device=device, confirm=True),
@@ -87,7 +84,7 @@ OPERATIONS: dict[str, DeviceOperation] = {
             "clear_config",
             "Clear config",
             "Erases the bootloader config, network settings included.",
-            lambda d: [_network(d) + f"; it then {DEFAULT_ADDRESS_NOTE}"],
+            lambda d: [f"{_network(d)} and its other bootloader settings: {FALLBACK}"],
             "The application stays. The camera may come back at another address.",
             lambda device: ClearConfig(device=device, confirm=True),
         ),

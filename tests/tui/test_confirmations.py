@@ -42,7 +42,7 @@ async def test_factory_reset_waits_for_yes(standin: StandInDaemon) -> None:
         body = screen.body_text
         assert f"front ({mxid(1)} at 10.0.0.11)" in body
         assert "loses the flashed application (blink-f00d)" in body
-        assert "loses its network config (now reached at 10.0.0.11)" in body
+        assert "loses its network config (now at 10.0.0.11)" in body
         await pilot.press("escape")
         await back_to_main(pilot)
         await pilot.press("F")
@@ -85,7 +85,7 @@ async def test_enter_on_a_confirmation_cancels(standin: StandInDaemon) -> None:
     ("key", "kind", "loss"),
     [
         ("c", ClearApp, "loses the flashed application (people-counter)"),
-        ("C", ClearConfig, "loses its network config (now reached at 10.0.0.12)"),
+        ("C", ClearConfig, "loses its network config (now at 10.0.0.12)"),
         ("b", BootloaderUpdate, "loses the current bootloader"),
     ],
 )

@@ -108,3 +108,17 @@ async def test_log_events_and_unwatched_projects(standin: StandInDaemon) -> None
         assert "warning discovery: [bold]x[/]" in app.log_panel.text()
         standin.publish(EVENT_PROJECT_CHANGED, {**data.project(), "watched": False})
         await until(pilot, lambda: app.projects.row_count == 0, "the project to go")
+
+
+async def test_malformed_and_unknown_events_are_ignored(standin: StandInDaemon) -> None:
+    standin.devices = [data.device(1, "front")]
+    app = build_app(standin.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected(pilot)
+        standin.publish(EVENT_DEVICE_CHANGED, {"alias": "no id"})
+        standin.publish(EVENT_JOB_PROGRESS, {"id": "seven", "progress": 2})
+        standin.publish("device.teleported", {"id": mxid(1)})
+        standin.publish(EVENT_LOG, {"level": "info", "source": "test", "message": "after"})
+        await until(pilot, lambda: "test: after" in app.log_panel.text(), "the last event")
+        assert "ignored a device.changed event without 'id'" in app.log_panel.text()
+        assert app.cameras.visible_ids() == [mxid(1)]

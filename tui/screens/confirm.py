@@ -8,6 +8,7 @@ from rich.console import RenderableType
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
@@ -30,11 +31,16 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -danger"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(Content(self.title_text), classes="dialog-title")
             yield Static(self.body, id="confirm-body", classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel [n]", id="cancel")
-                yield Button(f"{self.confirm_label} [y]", id="confirm", variant="error")
+                yield Button(Content("Cancel [n]"), id="cancel", compact=True)
+                yield Button(
+                    Content(f"{self.confirm_label} [y]"),
+                    id="confirm",
+                    variant="error",
+                    compact=True,
+                )
 
     def on_mount(self) -> None:
         # The safe choice has the focus: a stray enter cancels.

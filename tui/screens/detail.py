@@ -8,6 +8,7 @@ from rich.console import RenderableType
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
@@ -28,7 +29,7 @@ class DetailScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -wide"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(Content(self.title_text), classes="dialog-title")
             with VerticalScroll(classes="detail-scroll"):
                 yield Static(self.body, id="detail-body")
             yield Label("escape closes", classes="dialog-hint")

@@ -9,6 +9,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -53,7 +54,7 @@ class FlashScreen(ModalScreen[FlashChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Flash", classes="dialog-title")
-            yield Static(f"to {', '.join(self.targets)}", classes="dialog-body")
+            yield Static(Content(f"to {', '.join(self.targets)}"), classes="dialog-body")
             yield Input(
                 self.initial,
                 placeholder="project directory or package.dap",
@@ -65,8 +66,8 @@ class FlashScreen(ModalScreen[FlashChoice | None]):
                 "→ completes the path · enter flashes · escape cancels", classes="dialog-hint"
             )
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Flash", id="flash", variant="primary")
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Flash", id="flash", variant="primary", compact=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -82,7 +83,7 @@ class FlashScreen(ModalScreen[FlashChoice | None]):
     def _submit(self) -> None:
         result = choose(self.query_one("#flash-path", Input).value)
         if isinstance(result, str):
-            self.query_one("#flash-error", Static).update(result)
+            self.query_one("#flash-error", Static).update(Content(result))
             return
         self.dismiss(result)
 

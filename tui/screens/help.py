@@ -45,8 +45,7 @@ def bindings_text(sections: list[tuple[str, list[BindingType]]]) -> Text:
                 b.key for b in bindings if isinstance(b, Binding) and b.action == binding.action
             ]
             body.append(f"  {', '.join(key_name(k) for k in keys):<12}", style="bold cyan")
-            body.append(f"{binding.description}", style="bold")
-            body.append(f"  {binding.tooltip}\n" if binding.tooltip else "\n")
+            body.append(f"{binding.tooltip or binding.description}\n")
         body.append("\n")
     body.append("mouse\n", style="bold underline")
     body.append(f"  {MOUSE}\n")

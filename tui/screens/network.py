@@ -9,6 +9,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
@@ -76,7 +77,7 @@ class NetworkScreen(ModalScreen[NetworkChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Network config", classes="dialog-title")
-            yield Static(f"for {', '.join(self.targets)}", classes="dialog-body")
+            yield Static(Content(f"for {', '.join(self.targets)}"), classes="dialog-body")
             with RadioSet(id="net-mode"):
                 yield RadioButton("DHCP", value=True, id="net-dhcp")
                 yield RadioButton("static", id="net-static")
@@ -85,8 +86,8 @@ class NetworkScreen(ModalScreen[NetworkChoice | None]):
             yield Input(placeholder="DNS (optional)", id="net-dns")
             yield Static("", id="net-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Next", id="next", variant="primary")
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Next", id="next", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         self._show_fields(False)
@@ -118,7 +119,7 @@ class NetworkScreen(ModalScreen[NetworkChoice | None]):
             len(self.targets),
         )
         if isinstance(result, str):
-            self.query_one("#net-error", Static).update(result)
+            self.query_one("#net-error", Static).update(Content(result))
             return
         self.dismiss(result)
 

@@ -9,6 +9,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
@@ -56,7 +57,7 @@ class WatchScreen(ModalScreen[WatchChoice | None]):
         with Vertical(classes="dialog"):
             yield Label("Watch a project", classes="dialog-title")
             where = ", ".join(self.targets) if self.targets else "no camera (build only)"
-            yield Static(f"rebuild on change and flash to {where}", classes="dialog-body")
+            yield Static(Content(f"rebuild on change and flash to {where}"), classes="dialog-body")
             yield Input(
                 self.initial,
                 placeholder="project directory",
@@ -67,8 +68,8 @@ class WatchScreen(ModalScreen[WatchChoice | None]):
             yield Checkbox("compress the package", True, id="watch-compress")
             yield Static("", id="watch-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Watch", id="watch", variant="primary")
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Watch", id="watch", variant="primary", compact=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -88,7 +89,7 @@ class WatchScreen(ModalScreen[WatchChoice | None]):
             self.query_one("#watch-compress", Checkbox).value,
         )
         if isinstance(result, str):
-            self.query_one("#watch-error", Static).update(result)
+            self.query_one("#watch-error", Static).update(Content(result))
             return
         self.dismiss(result)
 

@@ -137,7 +137,7 @@ class JobsTable(DataTable[Text]):
             self._sort()
         return changes
 
-    def progress(self, job_id: int, progress: float, phase: str | None) -> None:
+    def progress(self, job_id: int, progress: Any, phase: str | None) -> None:
         """A job.progress event: only the bar and the phase change."""
         job = self.jobs.get(job_id)
         if job is None or model.job_final(job):
