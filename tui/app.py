@@ -79,6 +79,7 @@ class OakdApp(App[int]):
         self.connection = Connection(self, socket_path, client_factory, backoff)
         self.flows = Flows(self)
         self.last_path = ""  # the last project or package path typed, offered again
+        self._shown: tuple[str, str, bool] | None = None  # what _update_counts last showed
         self.status = StatusLine(str(socket_path), id="status")
         self.cameras = CamerasTable(self.clock, id="cameras")
         self.jobs = JobsTable(self.clock, self.cameras.label_of, id="jobs")
@@ -200,6 +201,8 @@ class OakdApp(App[int]):
             )
 
     def _update_counts(self) -> None:
+        # Runs after every batch of events: touch only what changed, since a widget update
+        # can cost a layout pass of the whole screen.
         running, queued = self.jobs.counts()
         self.status.set_counts(
             len(self.cameras.devices), self.cameras.online_count(), running, queued
@@ -209,10 +212,15 @@ class OakdApp(App[int]):
             title += f" · {len(self.cameras.marked)} marked"
         if self.cameras.filter_text:
             title += f" · filter: {self.cameras.filter_text}"
+        empty = NO_MATCH if self.cameras.devices else NO_CAMERAS
+        shown = (title, empty, not self.cameras.row_count)
+        if shown == self._shown:
+            return
+        self._shown = shown
         self.query_one("#cameras-panel").border_title = Content(title)
-        empty = self.query_one("#cameras-empty", Static)
-        empty.display = not self.cameras.row_count
-        empty.update(Content(NO_MATCH if self.cameras.devices else NO_CAMERAS))
+        note = self.query_one("#cameras-empty", Static)
+        note.update(Content(empty))
+        note.display = not self.cameras.row_count
 
     # -- messages from widgets ------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
@@ -18,6 +19,7 @@ from tui.model import Wire
 
 BAR_WIDTH = 8
 RECENT_LIMIT = 20  # finished jobs kept in view
+PROGRESS_INTERVAL = 0.1  # seconds between redraws of progress bars
 COLUMNS = (
     ("id", "#", None),
     ("camera", "camera", None),
@@ -82,6 +84,8 @@ class JobsTable(DataTable[Text]):
         self.names = names
         self.jobs: dict[int, Wire] = {}
         self._cells: dict[int, tuple[Text, ...]] = {}
+        self._dirty: set[int] = set()  # jobs whose progress is not drawn yet
+        self._flush: Timer | None = None
 
     def on_mount(self) -> None:
         for key, title, width in COLUMNS:
@@ -138,7 +142,7 @@ class JobsTable(DataTable[Text]):
         return changes
 
     def progress(self, job_id: int, progress: Any, phase: str | None) -> None:
-        """A job.progress event: only the bar and the phase change."""
+        """A job.progress event: only the bar and the phase change, drawn within 0.1 s."""
         job = self.jobs.get(job_id)
         if job is None or model.job_final(job):
             return
@@ -146,8 +150,19 @@ class JobsTable(DataTable[Text]):
         if job.get("state") == "queued":
             job["state"] = "running"  # progress means it started; job.changed will confirm
         self.jobs[job_id] = job
-        if job_id in self._cells:
-            self._update_row(job)
+        self._dirty.add(job_id)
+        if self._flush is None:
+            # Bars are redrawn at most 10 times a second, however many jobs report: each
+            # redraw renders the whole table, and 32 jobs at 10 events/s each would be 320.
+            self._flush = self.set_timer(PROGRESS_INTERVAL, self._draw_progress)
+
+    def _draw_progress(self) -> None:
+        self._flush = None
+        dirty, self._dirty = self._dirty, set()
+        for job_id in dirty:
+            job = self.jobs.get(job_id)
+            if job is not None and job_id in self._cells:
+                self._update_row(job)
 
     def relabel(self) -> None:
         """Camera names changed: redraw the camera column."""
@@ -212,7 +227,9 @@ class JobsTable(DataTable[Text]):
         self._cells[job_id] = cells
         for (key, _, _), new, before in zip(COLUMNS, cells, old, strict=False):
             if new != before:
-                self.update_cell(str(job_id), key, new, update_width=True)
+                # A new width means a layout pass: only when the text's length changed.
+                resize = len(new) != (len(before) if isinstance(before, Text) else -1)
+                self.update_cell(str(job_id), key, new, update_width=resize)
 
     def _sort(self) -> None:
         current = self.highlighted()
