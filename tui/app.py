@@ -313,21 +313,9 @@ class OakdApp(App[int]):
         """Write the network config of the selected cameras."""
         self.start(self.flows.network_config(self.cameras.targets()))
 
-    def action_factory_reset(self) -> None:
-        """Factory reset the selected cameras (after confirmation)."""
-        self.start(self.flows.device_operation("factory_reset", self.cameras.targets()))
-
-    def action_clear_app(self) -> None:
-        """Erase the app of the selected cameras (after confirmation)."""
-        self.start(self.flows.device_operation("clear_app", self.cameras.targets()))
-
-    def action_clear_config(self) -> None:
-        """Erase the config of the selected cameras (after confirmation)."""
-        self.start(self.flows.device_operation("clear_config", self.cameras.targets()))
-
-    def action_bootloader_update(self) -> None:
-        """Update the bootloader of the selected cameras (after confirmation)."""
-        self.start(self.flows.device_operation("bootloader_update", self.cameras.targets()))
+    def action_device_operation(self, action: str) -> None:
+        """A destructive operation (tui/operations.py) on the selected cameras, confirmed."""
+        self.start(self.flows.device_operation(action, self.cameras.targets()))
 
     def action_filter(self) -> None:
         """Filter the cameras table."""

@@ -17,6 +17,7 @@ from tests.tui.data import mxid
 from tests.tui.helpers import back_to_main, build_app, connected, screen_of, until, until_sent
 from tests.tui.standin import StandInDaemon
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.flash import FlashScreen
 from tui.screens.help import HelpScreen
 from tui.screens.watch import WatchScreen
 
@@ -120,3 +121,21 @@ async def test_zoom_maximizes_the_focused_panel(standin: StandInDaemon) -> None:
         assert app.screen.maximized is app.log_panel
         await pilot.press("z")
         assert app.screen.maximized is None
+
+
+async def test_the_mouse_marks_cameras_and_runs_footer_keys(standin: StandInDaemon) -> None:
+    standin.devices = CAMERAS
+    app = build_app(standin.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        await pilot.click(app.cameras, offset=(1, 2))  # the mark column of the second row
+        assert app.cameras.marked == {mxid(1)}
+        await pilot.click("#projects")
+        assert app.focused is app.projects
+        await pilot.click(app.cameras, offset=(10, 1))
+        assert app.focused is app.cameras
+        keys = app.screen.query("Footer FooterKey")  # the footer's keys are clickable
+        [flash_key] = [k for k in keys if getattr(k, "action", None) == "app.flash"]
+        await pilot.click(flash_key)
+        screen = await screen_of(pilot, FlashScreen)
+        assert "to front" in str(screen.query_one(".dialog-body").render())

@@ -51,18 +51,35 @@ class CamerasTable(DataTable[Text]):
         Binding("f", "app.flash", "Flash", tooltip="Flash a project or a .dap package"),
         Binding("w", "app.watch", "Watch", tooltip="Watch a project: rebuild, flash on change"),
         Binding("i", "app.inspect", "Inspect", tooltip="Read bootloader, app, config"),
-        Binding("F", "app.factory_reset", "Reset", tooltip="Factory reset (asks first)"),
         Binding(
-            "c", "app.clear_app", "Clear app", show=False, tooltip="Erase the app (asks first)"
+            "F",
+            "app.device_operation('factory_reset')",
+            "Reset",
+            tooltip="Factory reset (asks first)",
         ),
         Binding(
-            "C", "app.clear_config", "Clear config", show=False, tooltip="Erase config (asks first)"
+            "c",
+            "app.device_operation('clear_app')",
+            "Clear app",
+            show=False,
+            tooltip="Erase the app (asks first)",
+        ),
+        Binding(
+            "C",
+            "app.device_operation('clear_config')",
+            "Clear config",
+            show=False,
+            tooltip="Erase config (asks first)",
         ),
         Binding(
             "n", "app.network_config", "Network", show=False, tooltip="DHCP or static (asks first)"
         ),
         Binding(
-            "b", "app.bootloader_update", "Bootloader", show=False, tooltip="Update it (asks first)"
+            "b",
+            "app.device_operation('bootloader_update')",
+            "Bootloader",
+            show=False,
+            tooltip="Update it (asks first)",
         ),
     ]
 
