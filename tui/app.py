@@ -79,7 +79,7 @@ class OakdApp(App[int]):
         self.connection = Connection(self, socket_path, client_factory, backoff)
         self.flows = Flows(self)
         self.last_path = ""  # the last project or package path typed, offered again
-        self._shown: tuple[str, str, bool] | None = None  # what _update_counts last showed
+        self._shown: tuple[str, str, bool] | None = None  # what refresh_counts last showed
         self.status = StatusLine(str(socket_path), id="status")
         self.cameras = CamerasTable(self.clock, id="cameras")
         self.jobs = JobsTable(self.clock, self.cameras.label_of, id="jobs")
@@ -100,7 +100,7 @@ class OakdApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._update_counts()
+        self.refresh_counts()
         self.jobs.border_title = Content("[2] jobs")
         self.projects.border_title = Content("[3] projects")
         self.log_panel.border_title = Content("[4] log")
@@ -124,7 +124,9 @@ class OakdApp(App[int]):
         self.say("info", f"connected to the daemon (oakd {version})" if version else "connected")
         if snapshot.projects is None:
             self.say("warning", "this daemon does not serve watched projects (no `projects`)")
-        self._update_counts()
+        served = "" if snapshot.projects is not None else " · not served by this daemon"
+        self.projects.border_title = Content(f"[3] projects{served}")
+        self.refresh_counts()
 
     def on_connection_disconnected(self, message: Connection.Disconnected) -> None:
         self.status.set_disconnected(message.reason, message.attempt, message.ever_connected)
@@ -162,7 +164,7 @@ class OakdApp(App[int]):
             self._job_changed(before, after)
         for job_id, data in progress.items():
             self.jobs.progress(job_id, data.get("progress") or 0.0, data.get("phase"))
-        self._update_counts()
+        self.refresh_counts()
 
     def _job_changed(self, before: Wire | None, job: Wire) -> None:
         state = job.get("state")
@@ -200,7 +202,8 @@ class OakdApp(App[int]):
                 source=f"build {name}",
             )
 
-    def _update_counts(self) -> None:
+    def refresh_counts(self) -> None:
+        """The status line's counts and the cameras' title and empty note, when they change."""
         # Runs after every batch of events: touch only what changed, since a widget update
         # can cost a layout pass of the whole screen.
         running, queued = self.jobs.counts()
@@ -225,7 +228,7 @@ class OakdApp(App[int]):
     # -- messages from widgets ------------------------------------------------------------------
 
     def on_cameras_table_marks_changed(self, _: CamerasTable.MarksChanged) -> None:
-        self._update_counts()
+        self.refresh_counts()
 
     def on_cameras_table_opened(self, message: CamerasTable.Opened) -> None:
         self.show_device(message.device)
@@ -243,7 +246,7 @@ class OakdApp(App[int]):
     @on(FilterInput.FilterChanged)
     def _filter_changed(self, message: FilterInput.FilterChanged) -> None:
         self.cameras.set_filter(message.text)
-        self._update_counts()
+        self.refresh_counts()
 
     @on(FilterInput.FilterDone)
     def _filter_done(self, _: FilterInput.FilterDone) -> None:

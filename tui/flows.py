@@ -77,6 +77,7 @@ class Flows:
         jobs = jobs_in(result)
         if jobs:
             self.app.jobs.upsert_many(jobs)
+            self.app.refresh_counts()
             ids = ", ".join(
                 f"#{j['id']} ({self.app.cameras.label_of(str(j['device']))})" for j in jobs
             )
@@ -237,6 +238,7 @@ class Flows:
         jobs = jobs_in(outcome.value)
         if jobs:
             self.app.jobs.upsert_many(jobs)
+            self.app.refresh_counts()
         self.app.say("info", f"job #{job['id']}: cancel sent")
 
     async def watch(self, devices: list[Wire]) -> None:
