@@ -96,7 +96,6 @@ async def test_the_command_palette_names_cameras(standin: StandInDaemon) -> None
         await pilot.press("colon")
         palette = await screen_of(pilot, CommandPalette)
         await pilot.press(*"factory reset side")
-        await pilot.pause(0.3)  # the palette debounces typing before it searches
         await until(
             pilot,
             lambda: (
