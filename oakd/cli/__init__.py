@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     build_cmd,
     service_cmd,
     emulate_cmd,
+    __import__("oakd.cli.tui_cmd", fromlist=["register"]),  # one line: imports and registers
 )
 
 

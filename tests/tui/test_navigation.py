@@ -1,0 +1,140 @@
+"""Filter, watch, unwatch, help, the command palette and zoom, from the keyboard.
+
+The daemon is the stand-in of tests/tui/standin.py (the real socket server and bus with
+recording handlers) until the end-to-end test runs the TUI against the real daemon.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.command import CommandList, CommandPalette
+from textual.widgets import Input
+
+from oakd.protocol import FactoryReset, Unwatch, Watch
+from tests.tui import data
+from tests.tui.data import mxid
+from tests.tui.helpers import back_to_main, build_app, connected, screen_of, until, until_sent
+from tests.tui.standin import StandInDaemon
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.flash import FlashScreen
+from tui.screens.help import HelpScreen
+from tui.screens.watch import WatchScreen
+
+CAMERAS = [
+    data.device(1, "front"),
+    data.device(2, "back", state="flash_booted", app="counter"),
+    data.device(3, "side"),
+]
+
+
+async def test_slash_filters_the_cameras(standin: StandInDaemon) -> None:
+    standin.devices = CAMERAS
+    app = build_app(standin.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected(pilot)
+        await pilot.press("slash")
+        assert app.focused is app.filter
+        await pilot.press("f", "r")
+        await until(pilot, lambda: app.cameras.visible_ids() == [mxid(1)], "only front")
+        await pilot.press("enter")  # keep the filter, back to the table
+        assert app.focused is app.cameras
+        assert app.filter.display
+        await pilot.press("space")
+        assert app.cameras.marked == {mxid(1)}
+        await pilot.press("slash")
+        app.filter.value = "counter"  # the app column matches too
+        await until(pilot, lambda: app.cameras.visible_ids() == [mxid(2)], "only back")
+        await pilot.press("escape")  # clears
+        await until(pilot, lambda: len(app.cameras.visible_ids()) == 3, "every camera")
+        assert not app.filter.display
+        assert app.cameras.marked == {mxid(1)}
+
+
+async def test_watch_and_unwatch_a_project(standin: StandInDaemon, tmp_path: Path) -> None:
+    project = tmp_path / "blink"
+    project.mkdir()
+    standin.devices = CAMERAS
+    app = build_app(standin.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected(pilot)
+        await pilot.press("down", "space", "down", "space", "w")  # front, side
+        screen = await screen_of(pilot, WatchScreen)
+        screen.query_one("#watch-path", Input).value = str(project)
+        await pilot.press("enter")
+        error = screen.query_one("#watch-error")
+        await until(pilot, lambda: "has no pipeline.py" in str(error.render()), "the entry error")
+        (project / "pipeline.py").write_text("import depthai\n")
+        await pilot.press("enter")
+        [watch] = await until_sent(pilot, standin, Watch)
+        assert watch == Watch(path=str(project), devices=[mxid(1), mxid(3)])
+        await until(pilot, lambda: app.projects.row_count == 1, "the watched project")
+        await pilot.press("3", "u")
+        [unwatch] = await until_sent(pilot, standin, Unwatch)
+        assert unwatch == Unwatch(path=str(project))
+        await until(pilot, lambda: app.projects.row_count == 0, "the project to go")
+
+
+async def test_help_lists_the_keys(standin: StandInDaemon) -> None:
+    app = build_app(standin.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        await pilot.press("question_mark")
+        screen = await screen_of(pilot, HelpScreen)
+        text = str(screen.query_one("#help-body").render())
+        for words in ("space", "Mark", "Flash", "Factory reset", "Cancel job", "Unwatch", "Zoom"):
+            assert words in text
+        await pilot.press("escape")
+        await back_to_main(pilot)
+
+
+async def test_the_command_palette_names_cameras(standin: StandInDaemon) -> None:
+    standin.devices = CAMERAS
+    app = build_app(standin.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected(pilot)
+        await pilot.press("colon")
+        palette = await screen_of(pilot, CommandPalette)
+        await pilot.press(*"factory reset side")
+        await until(
+            pilot,
+            lambda: (
+                "Factory reset side"
+                in str(palette.query_one(CommandList).get_option_at_index(0).prompt)
+            ),
+            "the command",
+            timeout=10,
+        )
+        await pilot.press("down", "enter")
+        await screen_of(pilot, ConfirmScreen)
+        await pilot.press("y")
+        [reset] = await until_sent(pilot, standin, FactoryReset)
+        assert reset == FactoryReset(device=mxid(3), confirm=True)
+
+
+async def test_zoom_maximizes_the_focused_panel(standin: StandInDaemon) -> None:
+    app = build_app(standin.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        await pilot.press("4", "z")
+        assert app.screen.maximized is app.log_panel
+        await pilot.press("z")
+        assert app.screen.maximized is None
+
+
+async def test_the_mouse_marks_cameras_and_runs_footer_keys(standin: StandInDaemon) -> None:
+    standin.devices = CAMERAS
+    app = build_app(standin.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        await pilot.click(app.cameras, offset=(1, 2))  # the mark column of the second row
+        assert app.cameras.marked == {mxid(1)}
+        await pilot.click("#projects")
+        assert app.focused is app.projects
+        await pilot.click(app.cameras, offset=(10, 1))
+        assert app.focused is app.cameras
+        keys = app.screen.query("Footer FooterKey")  # the footer's keys are clickable
+        [flash_key] = [k for k in keys if getattr(k, "action", None) == "app.flash"]
+        await pilot.click(flash_key)
+        screen = await screen_of(pilot, FlashScreen)
+        assert "to front" in str(screen.query_one(".dialog-body").render())

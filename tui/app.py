@@ -1,0 +1,366 @@
+"""`oakd tui`: the cameras, jobs, projects and log of one daemon, live, driven by keys."""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from oakd import protocol as p
+from oakd.paths import client_socket
+from tui import details, model
+from tui.clock import Clock, LocalClock
+from tui.commands import OakdCommands
+from tui.connection import Backoff, ClientFactory, Connection, connect_client
+from tui.flows import Flows
+from tui.model import Wire
+from tui.screens.detail import DetailScreen
+from tui.screens.help import HelpScreen
+from tui.widgets.cameras_table import CamerasTable
+from tui.widgets.filter_input import FilterInput
+from tui.widgets.jobs_table import JobsTable
+from tui.widgets.log_panel import LogPanel
+from tui.widgets.projects_table import ProjectsTable
+from tui.widgets.status_line import StatusLine
+
+DEVICE_EVENTS = (p.EVENT_DEVICE_ADDED, p.EVENT_DEVICE_CHANGED, p.EVENT_DEVICE_OFFLINE)
+# The field each event's data must have; events of other names are ignored.
+REQUIRED = {
+    **dict.fromkeys(DEVICE_EVENTS, "id"),
+    p.EVENT_JOB_CHANGED: "id",
+    p.EVENT_JOB_PROGRESS: "id",
+    p.EVENT_PROJECT_CHANGED: "path",
+    p.EVENT_PROJECT_BUILD: "project",
+    p.EVENT_LOG: "message",
+}
+NO_CAMERAS = (
+    "No cameras yet. They appear here as the daemon's discovery finds them on its network; "
+    "a camera on another subnet is found only if the daemon's config lists its address."
+)
+NO_MATCH = "No camera matches the filter (escape clears it)."
+
+
+class OakdApp(App[int]):
+    """The main screen: status line, cameras, jobs | projects, log, footer."""
+
+    CSS_PATH = "oakd.tcss"
+    TITLE = "oakd"
+    COMMANDS: ClassVar = App.COMMANDS | {OakdCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help"),
+        Binding("slash", "filter", "Filter"),
+        Binding("colon", "command_palette", "Commands", show=False, tooltip="Command palette"),
+        Binding("1", "focus('cameras')", "Focus cameras", show=False),
+        Binding("2", "focus('jobs')", "Focus jobs", show=False),
+        Binding("3", "focus('projects')", "Focus projects", show=False),
+        Binding("4", "focus('log')", "Focus log", show=False),
+        Binding("z", "zoom", "Zoom panel", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        socket_path: Path,
+        client_factory: ClientFactory = connect_client,
+        clock: Clock | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        super().__init__()
+        self.socket_path = socket_path
+        self.clock = clock or LocalClock()
+        self.connection = Connection(self, socket_path, client_factory, backoff)
+        self.flows = Flows(self)
+        self.last_path = ""  # the last project or package path typed, offered again
+        self._shown: tuple[str, str, bool] | None = None  # what refresh_counts last showed
+        self.status = StatusLine(str(socket_path), id="status")
+        self.cameras = CamerasTable(self.clock, id="cameras")
+        self.jobs = JobsTable(self.clock, self.cameras.label_of, id="jobs")
+        self.projects = ProjectsTable(self.clock, self.cameras.label_of, id="projects")
+        self.log_panel = LogPanel(self.clock, id="log")
+        self.filter = FilterInput(id="filter")
+
+    def compose(self) -> ComposeResult:
+        yield self.status
+        with Vertical(id="cameras-panel", classes="panel"):
+            yield self.filter
+            yield self.cameras
+            yield Static(Content(NO_CAMERAS), id="cameras-empty")
+        with Horizontal(id="middle"):
+            yield self.jobs
+            yield self.projects
+        yield self.log_panel
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_counts()
+        self.jobs.border_title = Content("[2] jobs")
+        self.projects.border_title = Content("[3] projects")
+        self.log_panel.border_title = Content("[4] log")
+        self.cameras.focus()
+        self.run_worker(
+            self.connection.run(), name="connection", group="connection", exclusive=True
+        )
+
+    async def on_unmount(self) -> None:
+        await self.connection.close()
+
+    # -- the daemon ---------------------------------------------------------------------------
+
+    def on_connection_connected(self, message: Connection.Connected) -> None:
+        snapshot = message.snapshot
+        self.status.set_connected(str(snapshot.daemon.get("version", "")))
+        self.cameras.replace_all(snapshot.devices)
+        self.jobs.replace_all(snapshot.jobs)
+        self.projects.replace_all(snapshot.projects)
+        version = snapshot.daemon.get("version")
+        self.say("info", f"connected to the daemon (oakd {version})" if version else "connected")
+        if snapshot.projects is None:
+            self.say("warning", "this daemon does not serve watched projects (no `projects`)")
+        served = "" if snapshot.projects is not None else " · not served by this daemon"
+        self.projects.border_title = Content(f"[3] projects{served}")
+        self.refresh_counts()
+
+    def on_connection_disconnected(self, message: Connection.Disconnected) -> None:
+        self.status.set_disconnected(message.reason, message.attempt, message.ever_connected)
+        if message.attempt == 1:
+            self.say("warning" if message.ever_connected else "error", message.reason)
+
+    def on_connection_events(self, message: Connection.Events) -> None:
+        # Device and job updates are applied once per batch: one sort, one repaint.
+        devices: list[Wire] = []
+        jobs: list[Wire] = []
+        progress: dict[int, Wire] = {}
+        for name, data in message.events:
+            key = REQUIRED.get(name)
+            if key is None:
+                continue  # an event this TUI does not know: a newer daemon
+            if not isinstance(data, dict) or key not in data:
+                self.say("warning", f"ignored a {name} event without {key!r}: {data!r:.200}")
+            elif name in DEVICE_EVENTS:
+                devices.append(data)
+            elif name == p.EVENT_JOB_CHANGED:
+                jobs.append(data)
+            elif name == p.EVENT_JOB_PROGRESS and isinstance(data["id"], int):
+                progress[data["id"]] = data
+            elif name == p.EVENT_PROJECT_CHANGED:
+                self.projects.upsert(data)
+            elif name == p.EVENT_PROJECT_BUILD:
+                self._build_finished(str(data["project"]), data.get("result") or {})
+            elif name == p.EVENT_LOG:
+                level, source = str(data.get("level") or "info"), str(data.get("source") or "")
+                self.log_panel.add(level, source, str(data["message"]))
+        if devices and self.cameras.upsert_many(devices):
+            self.jobs.relabel()
+            self.projects.relabel()
+        for before, after in self.jobs.upsert_many(jobs) if jobs else ():
+            self._job_changed(before, after)
+        for job_id, data in progress.items():
+            self.jobs.progress(job_id, data.get("progress") or 0.0, data.get("phase"))
+        self.refresh_counts()
+
+    def _job_changed(self, before: Wire | None, job: Wire) -> None:
+        state = job.get("state")
+        if before is not None and before.get("state") == state:
+            return
+        camera = self.cameras.label_of(str(job.get("device")))
+        what = f"job #{job['id']} ({model.job_what(job)} to {camera})"
+        if state == "failed":
+            self.failed(what, str(job.get("error") or "failed; the daemon gave no reason"))
+        elif state == "interrupted":
+            self.say("warning", f"{what}: interrupted when the daemon stopped; flash again")
+        elif state in ("done", "skipped", "cancelled"):
+            self.say(
+                "info", f"{what}: {state}" + (f": {job['message']}" if job.get("message") else "")
+            )
+
+    def _build_finished(self, path: str, result: Wire) -> None:
+        self.projects.build(path, result)
+        name = model.project_name(path)
+        if model.build_failed(result):
+            self.log_panel.add(
+                "error", f"build {name}", model.build_error(result), str(result.get("output") or "")
+            )
+            self.notify(
+                f"build of {name} failed: {model.build_error(result)}\n"
+                "enter on the project (3) shows the traceback",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+        elif not result.get("unchanged"):
+            self.say(
+                "info",
+                f"built {name}: {model.human_size(result.get('size'))}",
+                source=f"build {name}",
+            )
+
+    def refresh_counts(self) -> None:
+        """The status line's counts and the cameras' title and empty note, when they change."""
+        # Runs after every batch of events: touch only what changed, since a widget update
+        # can cost a layout pass of the whole screen.
+        running, queued = self.jobs.counts()
+        self.status.set_counts(
+            len(self.cameras.devices), self.cameras.online_count(), running, queued
+        )
+        title = "[1] cameras"
+        if self.cameras.marked:
+            title += f" · {len(self.cameras.marked)} marked"
+        if self.cameras.filter_text:
+            title += f" · filter: {self.cameras.filter_text}"
+        empty = NO_MATCH if self.cameras.devices else NO_CAMERAS
+        shown = (title, empty, not self.cameras.row_count)
+        if shown == self._shown:
+            return
+        self._shown = shown
+        self.query_one("#cameras-panel").border_title = Content(title)
+        note = self.query_one("#cameras-empty", Static)
+        note.update(Content(empty))
+        note.display = not self.cameras.row_count
+
+    # -- messages from widgets ------------------------------------------------------------------
+
+    def on_cameras_table_marks_changed(self, _: CamerasTable.MarksChanged) -> None:
+        self.refresh_counts()
+
+    def on_cameras_table_opened(self, message: CamerasTable.Opened) -> None:
+        self.show_device(message.device)
+
+    def on_jobs_table_opened(self, message: JobsTable.Opened) -> None:
+        job = message.job
+        camera = self.cameras.label_of(str(job.get("device")))
+        self.push_screen(
+            DetailScreen(f"Job #{job['id']}", details.job_page(job, camera, self.clock))
+        )
+
+    def on_projects_table_opened(self, message: ProjectsTable.Opened) -> None:
+        self.show_project(message.project)
+
+    @on(FilterInput.FilterChanged)
+    def _filter_changed(self, message: FilterInput.FilterChanged) -> None:
+        self.cameras.set_filter(message.text)
+        self.refresh_counts()
+
+    @on(FilterInput.FilterDone)
+    def _filter_done(self, _: FilterInput.FilterDone) -> None:
+        self.cameras.focus()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # A bug in a flow must not take the screen down: say so and carry on.
+        if event.state is WorkerState.ERROR and event.worker.group == "flows":
+            error = event.worker.error
+            self.failed("internal error in the TUI", f"{type(error).__name__}: {error}")
+
+    # -- what flows and commands use ------------------------------------------------------------
+
+    def start(self, flow: Coroutine[Any, Any, None]) -> None:
+        """Run a flow (dialogs and requests) in a worker."""
+        self.run_worker(flow, group="flows", exit_on_error=False)
+
+    def say(self, level: str, message: str, source: str = "tui") -> None:
+        """A line in the log panel."""
+        self.log_panel.add(level, source, message)
+
+    def failed(self, what: str, message: str) -> None:
+        """Something the user asked for failed: the log and a notification say what and why."""
+        self.log_panel.add("error", "tui", f"{what} failed: {message}")
+        self.notify(message, title=f"{what} failed", severity="error", timeout=10, markup=False)
+
+    def no_camera(self) -> None:
+        """An action with no target."""
+        self.notify(
+            "no camera selected: highlight one, or mark several with space", severity="warning"
+        )
+
+    def show_device(self, device: Wire) -> None:
+        """The camera's detail page."""
+        title = f"Camera {model.label(device)}"
+        self.push_screen(DetailScreen(title, details.device_page(device, self.clock)))
+
+    def show_project(self, project: Wire) -> None:
+        """The project's detail page with its last build's output."""
+        cameras = [self.cameras.label_of(str(d)) for d in project.get("devices") or []]
+        title = f"Project {model.project_name(str(project['path']))}"
+        self.push_screen(DetailScreen(title, details.project_page(project, cameras, self.clock)))
+
+    # -- actions (keys, footer, palette) --------------------------------------------------------
+
+    def action_flash(self) -> None:
+        """Flash a project or package to the selected cameras."""
+        self.start(self.flows.flash(self.cameras.targets()))
+
+    def action_watch(self) -> None:
+        """Watch a project for the selected cameras."""
+        self.start(self.flows.watch(self.cameras.targets()))
+
+    def action_unwatch(self) -> None:
+        """Stop watching the highlighted project."""
+        self.start(self.flows.unwatch(self.projects.highlighted()))
+
+    def action_inspect(self) -> None:
+        """Read the selected cameras' details."""
+        self.start(self.flows.inspect(self.cameras.targets()))
+
+    def action_cancel_job(self) -> None:
+        """Cancel the highlighted job."""
+        self.start(self.flows.cancel(self.jobs.highlighted()))
+
+    def action_network_config(self) -> None:
+        """Write the network config of the selected cameras."""
+        self.start(self.flows.network_config(self.cameras.targets()))
+
+    def action_device_operation(self, action: str) -> None:
+        """A destructive operation (tui/operations.py) on the selected cameras, confirmed."""
+        self.start(self.flows.device_operation(action, self.cameras.targets()))
+
+    def action_filter(self) -> None:
+        """Filter the cameras table."""
+        self.filter.open()
+
+    def action_help(self) -> None:
+        """Show every key."""
+        self.push_screen(HelpScreen(help_sections()))
+
+    def action_zoom(self) -> None:
+        """Maximize the focused panel, or restore the layout."""
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        else:
+            self.screen.action_maximize()
+
+
+def help_sections() -> list[tuple[str, list[BindingType]]]:
+    """The keys, by where they work."""
+    return [
+        ("everywhere", OakdApp.BINDINGS),
+        ("cameras [1]", [*CamerasTable.BINDINGS, Binding("enter", "open", "Details")]),
+        ("jobs [2]", [*JobsTable.BINDINGS, Binding("enter", "open", "Details, error included")]),
+        (
+            "projects [3]",
+            [*ProjectsTable.BINDINGS, Binding("enter", "open", "Last build and traceback")],
+        ),
+        ("log [4]", LogPanel.BINDINGS),
+        ("filter (/)", [Binding("enter", "keep", "Keep the filter"), *FilterInput.BINDINGS]),
+        (
+            "dialogs",
+            [Binding("y", "yes", "Confirm"), Binding("n,escape", "no", "Cancel: nothing is sent")],
+        ),
+    ]
+
+
+def make_app(
+    socket_path: Path | None = None,
+    client_factory: ClientFactory = connect_client,
+    clock: Clock | None = None,
+    backoff: Backoff | None = None,
+) -> OakdApp:
+    """The app, with what tests inject: socket, client factory, clock, reconnect delays."""
+    path = socket_path if socket_path is not None else client_socket(None)
+    return OakdApp(path, client_factory=client_factory, clock=clock, backoff=backoff)

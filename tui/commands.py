@@ -1,0 +1,107 @@
+"""oakd's commands in Textual's command palette (ctrl+p or :): every action, for the selection
+or for one named camera, job or project."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tui import model
+from tui.operations import OPERATIONS
+
+if TYPE_CHECKING:
+    from tui.app import OakdApp
+
+Command = tuple[str, Callable[[], object], str]
+FlowMaker = Callable[[], Coroutine[Any, Any, None]]
+
+
+class OakdCommands(Provider):
+    """Commands built from what the app shows right now."""
+
+    @property
+    def oakd(self) -> OakdApp:
+        """The app, typed."""
+        return cast("OakdApp", self.app)
+
+    def _flow(self, make: FlowMaker) -> Callable[[], None]:
+        """A command that starts a flow when chosen (not before: no stray coroutines)."""
+
+        def run() -> None:
+            self.oakd.start(make())
+
+        return run
+
+    def _on_selection(self, action: str) -> FlowMaker:
+        app = self.oakd
+        return lambda: app.flows.device_operation(action, app.cameras.targets())
+
+    def general(self) -> list[Command]:
+        """Actions on the selection, and the panels."""
+        app = self.oakd
+        commands: list[Command] = [
+            ("Flash the selected cameras…", app.action_flash, "a project directory or a .dap"),
+            ("Watch a project…", app.action_watch, "rebuild and flash on every change"),
+            ("Inspect the selected cameras", app.action_inspect, "bootloader, memory, app"),
+            ("Network config of the selected cameras…", app.action_network_config, "DHCP/static"),
+            ("Filter cameras", app.action_filter, "/"),
+            ("Show keys", app.action_help, "?"),
+            ("Clear the log", app.log_panel.action_clear_log, "ctrl+l in the log"),
+        ]
+        for action, op in OPERATIONS.items():
+            text = f"{op.title} of the selected cameras…"
+            commands.append((text, self._flow(self._on_selection(action)), op.does))
+        for panel in ("cameras", "jobs", "projects", "log"):
+            commands.append((f"Focus {panel}", partial(app.action_focus, panel), "1 2 3 4"))
+        return commands
+
+    def specific(self) -> list[Command]:
+        """One command per camera and action, per cancellable job, per project."""
+        app = self.oakd
+        flows = app.flows
+        commands: list[Command] = []
+        for device in app.cameras.devices.values():
+            name = model.label(device)
+            where = model.describe(device)
+            commands += [
+                (f"Flash {name}…", self._flow(partial(flows.flash, [device])), where),
+                (f"Inspect {name}", self._flow(partial(flows.inspect, [device])), where),
+                (f"Show {name}", partial(app.show_device, device), where),
+                (
+                    f"Network config of {name}…",
+                    self._flow(partial(flows.network_config, [device])),
+                    where,
+                ),
+            ]
+            for action, op in OPERATIONS.items():
+                run = self._flow(partial(flows.device_operation, action, [device]))
+                commands.append((f"{op.title} {name}…", run, where))
+        for job in app.jobs.jobs.values():
+            if not model.job_final(job):
+                camera = app.cameras.label_of(str(job["device"]))
+                text = f"Cancel job #{job['id']} ({model.job_what(job)} to {camera})"
+                commands.append((text, self._flow(partial(flows.cancel, job)), str(job["state"])))
+        for project in app.projects.projects.values():
+            name = model.project_name(str(project["path"]))
+            path = str(project["path"])
+            commands += [
+                (f"Unwatch {name}", self._flow(partial(flows.unwatch, project)), path),
+                (f"Show the last build of {name}", partial(app.show_project, project), path),
+            ]
+        return commands
+
+    async def discover(self) -> Hits:
+        """What the palette lists before anything is typed."""
+        for text, command, help_text in self.general():
+            yield DiscoveryHit(text, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        """Fuzzy matches over every command."""
+        matcher = self.matcher(query)
+        for text, command, help_text in self.general() + self.specific():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, text=text, help=help_text)

@@ -1,0 +1,210 @@
+"""The TUI's link to the daemon: connect, subscribe, list, relay events, and reconnect.
+
+`Connection.run()` runs in a Textual worker for the life of the app. It never touches a widget:
+it posts messages (Connected, Disconnected, Events) to the app, which updates the screen. When the
+daemon goes away it retries with backoff, and on reconnect subscribes again and posts fresh lists,
+so the screen stays as it was and catches up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from textual.message import Message
+from textual.message_pump import MessagePump
+
+from oakd.client import Client, unreachable
+from oakd.errors import ErrorCode, OakdError, RemoteError
+from oakd.protocol import ListDevices, ListJobs, ListProjects, Request
+
+CLIENT_NAME = "oakd-tui"
+MAX_BATCH = 500  # events relayed in one message at most
+
+
+class DaemonClient(Protocol):
+    """What the TUI needs of oakd.client.Client (tests may hand in something else)."""
+
+    events: asyncio.Queue[dict[str, Any] | None]
+    daemon: dict[str, Any]
+
+    async def call(self, body: Request, timeout: float | None = 30.0) -> Any:
+        """Send a request, return its result, raise RemoteError or DaemonUnreachable."""
+        ...
+
+    async def subscribe(self, topics: list[str] | None = None) -> None:
+        """Have the daemon push events into `events`."""
+        ...
+
+    async def close(self) -> None:
+        """Close the connection."""
+        ...
+
+
+ClientFactory = Callable[[Path, str], Awaitable[DaemonClient]]
+
+
+async def connect_client(path: Path, name: str) -> DaemonClient:
+    """The real thing: oakd.client.Client over the daemon's Unix socket."""
+    return await Client.connect(path, name=name)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Delays between reconnection attempts: `first`, doubling, at most `limit` seconds."""
+
+    first: float = 0.25
+    limit: float = 5.0
+
+    def delays(self) -> Iterator[float]:
+        """first, 2*first, 4*first, ... capped at limit, forever."""
+        delay = self.first
+        while True:
+            yield delay
+            delay = min(delay * 2, self.limit)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the screen shows, as listed right after (re)connecting."""
+
+    daemon: dict[str, Any]
+    devices: list[dict[str, Any]]
+    jobs: list[dict[str, Any]]
+    projects: list[dict[str, Any]] | None  # None: this daemon does not serve `projects`
+
+
+class Connection:
+    """One daemon socket, kept connected for as long as `run()` runs."""
+
+    @dataclass
+    class Connected(Message):
+        """Connected (again), subscribed, and listed."""
+
+        snapshot: Snapshot
+
+    @dataclass
+    class Disconnected(Message):
+        """Not connected; another attempt follows in `retry_in` seconds."""
+
+        reason: str  # DaemonUnreachable's message: what failed and how to start a daemon
+        attempt: int  # 1 for the first failed attempt since the last good connection
+        retry_in: float
+        ever_connected: bool
+
+    @dataclass
+    class Events(Message):
+        """Events pushed by the daemon, in order, as (name, data) pairs."""
+
+        events: list[tuple[str, Any]]
+
+    def __init__(
+        self,
+        target: MessagePump,
+        path: Path,
+        factory: ClientFactory = connect_client,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.target = target
+        self.path = path
+        self.factory = factory
+        self.backoff = backoff or Backoff()
+        self.client: DaemonClient | None = None
+        self.ever_connected = False
+        self.closed = False
+
+    @property
+    def connected(self) -> bool:
+        """A daemon is on the line."""
+        return self.client is not None
+
+    async def call(self, body: Request, timeout: float | None = 30.0) -> Any:
+        """Send one request on the current connection."""
+        client = self.client
+        if client is None:
+            raise unreachable(self.path, "not connected; reconnecting")
+        return await client.call(body, timeout=timeout)
+
+    async def close(self) -> None:
+        """Hang up for good (the app is quitting)."""
+        self.closed = True
+        client, self.client = self.client, None
+        if client is not None:
+            await client.close()
+
+    async def run(self) -> None:
+        """Connect, relay, and reconnect after every loss, until cancelled or closed."""
+        delays = self.backoff.delays()
+        attempt = 0
+        try:
+            while not self.closed:
+                try:
+                    client = await self.factory(self.path, CLIENT_NAME)
+                except OakdError as exc:  # unreachable, or refused (protocol, permission)
+                    attempt += 1
+                    await self._wait(exc.message, attempt, next(delays))
+                    continue
+                try:
+                    snapshot = await self._start(client)
+                except (OakdError, asyncio.TimeoutError) as exc:
+                    await client.close()
+                    attempt += 1
+                    why = getattr(exc, "message", "the daemon did not answer in time")
+                    await self._wait(why, attempt, next(delays))
+                    continue
+                if self.closed:
+                    await client.close()
+                    return
+                delays, attempt = self.backoff.delays(), 0
+                self.client, self.ever_connected = client, True
+                self.target.post_message(self.Connected(snapshot))
+                await self._relay(client)
+                if self.closed:
+                    return
+                self.client = None
+                await client.close()
+                attempt += 1
+                lost = unreachable(self.path, "the daemon closed the connection")
+                await self._wait(lost.message, attempt, 0.0)
+        finally:
+            if self.client is not None:
+                with contextlib.suppress(Exception):
+                    await self.client.close()
+                self.client = None
+
+    async def _wait(self, reason: str, attempt: int, delay: float) -> None:
+        self.target.post_message(self.Disconnected(reason, attempt, delay, self.ever_connected))
+        if delay:
+            await asyncio.sleep(delay)
+
+    async def _start(self, client: DaemonClient) -> Snapshot:
+        # Subscribe before listing: an event between the two is then seen twice, never missed.
+        await client.subscribe()
+        devices = await client.call(ListDevices())
+        jobs = await client.call(ListJobs(limit=100))
+        try:
+            projects: list[dict[str, Any]] | None = await client.call(ListProjects())
+        except RemoteError as exc:
+            if exc.code is not ErrorCode.UNKNOWN_REQUEST:
+                raise
+            projects = None
+        return Snapshot(dict(client.daemon or {}), list(devices), list(jobs), projects)
+
+    async def _relay(self, client: DaemonClient) -> None:
+        """Post events in batches: whatever has arrived by the time the app can take it."""
+        while True:
+            message = await client.events.get()
+            batch: list[tuple[str, Any]] = []
+            while message is not None:
+                batch.append((str(message.get("event")), message.get("data")))
+                if len(batch) >= MAX_BATCH or client.events.empty():
+                    break
+                message = client.events.get_nowait()
+            if batch:
+                self.target.post_message(self.Events(batch))
+            if message is None:
+                return

@@ -1,0 +1,171 @@
+"""What the TUI shows of devices, jobs and projects: pure functions over their wire shapes.
+
+The shapes are the daemon's `to_wire()` dicts (oakd/core/devices.py, oakd/core/jobs.py) and the
+project dict of the `projects` request. Everything optional is read defensively: a daemon that
+has not inspected a camera, or an older daemon, leaves fields out.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+Wire = dict[str, Any]
+
+# Bootloaders older than this fail after a handful of reconnects (field notes: depthai-core
+# #415, #547); the table flags them so the user sees why live reload is refused.
+MIN_RELIABLE_BOOTLOADER = (0, 0, 28)
+
+FINAL_JOB_STATES = frozenset({"done", "failed", "cancelled", "skipped", "interrupted"})
+
+JOB_KIND_NAMES = {
+    "flash_package": "flash .dap",
+    "flash_project": "flash",
+    "factory_reset": "reset",
+    "clear_app": "clear app",
+    "clear_config": "clear cfg",
+    "network_config": "network",
+    "bootloader_update": "bootloader",
+}
+
+JOB_STATE_MARKS = {
+    "running": "▶",
+    "queued": "…",
+    "done": "✓",
+    "failed": "✗",
+    "cancelled": "⊘",
+    "skipped": "=",
+    "interrupted": "!",
+}
+
+
+def label(device: Wire) -> str:
+    """What a person calls a camera: its alias, else its MX ID."""
+    return str(device.get("alias") or device.get("id") or "?")
+
+
+def describe(device: Wire) -> str:
+    """A camera named without ambiguity: alias, MX ID and address."""
+    alias = device.get("alias")
+    where = f"at {device.get('address') or 'unknown address'}"
+    if alias:
+        return f"{alias} ({device.get('id')} {where})"
+    return f"{device.get('id')} ({where})"
+
+
+def _section(device: Wire, name: str) -> dict[str, Any]:
+    inspection = device.get("inspection")
+    if not isinstance(inspection, dict):
+        return {}
+    part = inspection.get(name)
+    return part if isinstance(part, dict) else {}
+
+
+def bootloader_version(device: Wire) -> str | None:
+    """The bootloader version an inspection read, if any."""
+    version = _section(device, "bootloader").get("version")
+    return str(version) if version else None
+
+
+def version_tuple(version: str) -> tuple[int, ...] | None:
+    """'0.0.28' -> (0, 0, 28); None when it is not dotted numbers."""
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:
+        return None
+
+
+def bootloader_outdated(device: Wire) -> bool:
+    """True when the camera's known bootloader is older than MIN_RELIABLE_BOOTLOADER."""
+    version = bootloader_version(device)
+    parsed = version_tuple(version) if version else None
+    return parsed is not None and parsed < MIN_RELIABLE_BOOTLOADER
+
+
+def flashed_app(device: Wire) -> str | None:
+    """The app on the camera's flash: what an inspection read, else what oakd flashed."""
+    name = _section(device, "application").get("name")
+    return str(name) if name else device.get("flashed_app")
+
+
+def running_app(device: Wire) -> str | None:
+    """The app the camera runs now: only a FLASH_BOOTED camera runs one."""
+    if device.get("state") != "flash_booted":
+        return None
+    return flashed_app(device) or "(unnamed app)"
+
+
+def device_matches(device: Wire, needle: str) -> bool:
+    """Does the filter text occur in any column a person reads?"""
+    if not needle:
+        return True
+    needle = needle.lower()
+    fields = (
+        device.get("alias"),
+        device.get("id"),
+        device.get("address"),
+        device.get("state"),
+        flashed_app(device),
+        bootloader_version(device),
+    )
+    return any(needle in str(f).lower() for f in fields if f)
+
+
+def job_final(job: Wire) -> bool:
+    """No further change will happen to this job."""
+    return job.get("state") in FINAL_JOB_STATES
+
+
+def job_kind(job: Wire) -> str:
+    """A short name for what the job does."""
+    kind = str(job.get("kind", "?"))
+    return JOB_KIND_NAMES.get(kind, kind.replace("_", " "))
+
+
+def job_what(job: Wire) -> str:
+    """The job in words: 'flash blink to cam-a'-like, without the camera."""
+    params = job.get("params") or {}
+    source = params.get("project") or params.get("package")
+    if source:
+        return f"{job_kind(job)} {os.path.basename(str(source).rstrip('/'))}"
+    return job_kind(job)
+
+
+def job_order(job: Wire) -> tuple[int, float]:
+    """Running first, then queued (oldest first), then finished (newest first)."""
+    state = job.get("state")
+    job_id = float(job.get("id", 0))
+    if state == "running":
+        return (0, job_id)
+    if state == "queued":
+        return (1, job_id)
+    return (2, -float(job.get("finished") or 0) - job_id * 1e-9)
+
+
+def project_name(path: str) -> str:
+    """A project's directory name."""
+    return os.path.basename(path.rstrip("/")) or path
+
+
+def human_size(size: int | None) -> str:
+    """10.7 MB-style sizes."""
+    if size is None:
+        return "-"
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} B"
+
+
+def build_failed(result: Wire | None) -> bool:
+    """A finished build that did not produce a package."""
+    return bool(result) and not result.get("ok", False)  # type: ignore[union-attr]
+
+
+def build_error(result: Wire) -> str:
+    """'kind: message' of a failed build."""
+    error = result.get("error") or {}
+    kind = error.get("kind") or "error"
+    return f"{kind}: {error.get('message') or 'the build failed'}"

@@ -1,0 +1,1 @@
+"""The TUI's screens (dialogs over the main screen), one per module."""

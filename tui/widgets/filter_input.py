@@ -1,0 +1,64 @@
+"""The `/` filter line above the cameras table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Input
+
+
+class FilterInput(Input):
+    """Filters as you type; enter keeps the filter, escape clears it. Hidden when unused."""
+
+    DEFAULT_CSS = """
+    FilterInput {
+        display: none;
+        border: none;
+        height: 1;
+        padding: 0 1;
+    }
+    FilterInput.-active { display: block; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "clear", "Clear filter"),
+    ]
+
+    @dataclass
+    class FilterChanged(Message):
+        """The filter text changed."""
+
+        text: str
+
+    @dataclass
+    class FilterDone(Message):
+        """The user is done typing; `text` is the filter that stays (may be empty)."""
+
+        text: str
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(placeholder="filter cameras: alias, MX ID, address, state, app", id=id)
+
+    def open(self) -> None:
+        """Show and focus."""
+        self.add_class("-active")
+        self.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.FilterChanged(event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.set_class(bool(event.value), "-active")
+        self.post_message(self.FilterDone(event.value))
+
+    def action_clear(self) -> None:
+        """Drop the filter and hide."""
+        self.value = ""
+        self.remove_class("-active")
+        self.post_message(self.FilterChanged(""))
+        self.post_message(self.FilterDone(""))

@@ -1,0 +1,247 @@
+"""The jobs panel: running jobs with a progress bar each, then queued ones, then recent results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowDoesNotExist
+
+from tui import model
+from tui.clock import Clock
+from tui.model import Wire
+
+BAR_WIDTH = 8
+RECENT_LIMIT = 20  # finished jobs kept in view
+PROGRESS_INTERVAL = 0.1  # seconds between redraws of progress bars
+COLUMNS = (
+    ("id", "#", None),
+    ("camera", "camera", None),
+    ("job", "job", None),
+    ("state", "state", None),
+)
+STATE_STYLES = {
+    "running": "bold cyan",
+    "queued": "",
+    "done": "green",
+    "failed": "bold red",
+    "cancelled": "yellow",
+    "skipped": "green dim",
+    "interrupted": "bold yellow",
+}
+
+
+def fraction(progress: Any) -> float:
+    """A job's progress as 0..1 (a daemon sending percent is tolerated)."""
+    try:
+        value = float(progress or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+    if value > 1.0:
+        value /= 100.0
+    return min(max(value, 0.0), 1.0)
+
+
+def progress_bar(progress: Any, width: int = BAR_WIDTH) -> Text:
+    """A bar of `width` cells and a percentage: '━━━━━╸━━━━━━  45%'."""
+    value = fraction(progress)
+    filled = value * width
+    whole = int(filled)
+    bar = Text("━" * whole, style="bold green")
+    rest = width - whole
+    if rest:
+        bar.append(
+            "╸" if filled - whole >= 0.5 else "━", style="green" if filled > whole else "grey35"
+        )
+        bar.append("━" * (rest - 1), style="grey35")
+    bar.append(f" {value * 100:3.0f}%")
+    return bar
+
+
+class JobsTable(DataTable[Text]):
+    """Jobs keyed by id, ordered running, queued, then the newest results."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "app.cancel_job", "Cancel job"),
+        Binding("delete", "app.cancel_job", "Cancel job", show=False),
+    ]
+
+    @dataclass
+    class Opened(Message):
+        """Enter on a job: show its parameters, error and outcome."""
+
+        job: Wire
+
+    def __init__(self, clock: Clock, names: Callable[[str], str], id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", show_cursor=False)
+        self.clock = clock
+        self.names = names
+        self.jobs: dict[int, Wire] = {}
+        self._cells: dict[int, tuple[Text, ...]] = {}
+        self._dirty: set[int] = set()  # jobs whose progress is not drawn yet
+        self._flush: Timer | None = None
+
+    def on_mount(self) -> None:
+        for key, title, width in COLUMNS:
+            self.add_column(title, key=key, width=width)
+
+    def highlighted(self) -> Wire | None:
+        """The job under the cursor."""
+        if not self.row_count:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except RowDoesNotExist:
+            return None
+        return self.jobs.get(int(key)) if key is not None else None
+
+    def counts(self) -> tuple[int, int]:
+        """(running, queued)."""
+        states = [j.get("state") for j in self.jobs.values()]
+        return states.count("running"), states.count("queued")
+
+    def replace_all(self, jobs: list[Wire]) -> None:
+        """A fresh list after (re)connecting."""
+        self.jobs = {int(j["id"]): j for j in jobs}
+        self._trim()
+        current = self.highlighted()
+        self.clear(columns=False)
+        self._cells.clear()
+        for job in sorted(self.jobs.values(), key=model.job_order):
+            self._add_row(job)
+        self._restore_cursor(current)
+
+    def upsert_many(self, jobs: list[Wire]) -> list[tuple[Wire | None, Wire]]:
+        """Add or update jobs; returns (before, after) pairs so callers can react to changes."""
+        changes: list[tuple[Wire | None, Wire]] = []
+        reorder = False
+        for job in jobs:
+            job_id = int(job["id"])
+            before = self.jobs.get(job_id)
+            self.jobs[job_id] = job
+            changes.append((before, job))
+            if job_id in self._cells:
+                self._update_row(job)
+                reorder |= before is None or model.job_order(before)[0] != model.job_order(job)[0]
+            else:
+                self._add_row(job)
+                reorder = True
+        if reorder:
+            removed = self._trim()
+            for job_id in removed:
+                if job_id in self._cells:
+                    self.remove_row(str(job_id))
+                    self._cells.pop(job_id)
+            self._sort()
+        return changes
+
+    def progress(self, job_id: int, progress: Any, phase: str | None) -> None:
+        """A job.progress event: only the bar and the phase change, drawn within 0.1 s."""
+        job = self.jobs.get(job_id)
+        if job is None or model.job_final(job):
+            return
+        job = {**job, "progress": progress, "phase": phase or job.get("phase")}
+        if job.get("state") == "queued":
+            job["state"] = "running"  # progress means it started; job.changed will confirm
+        self.jobs[job_id] = job
+        self._dirty.add(job_id)
+        if self._flush is None:
+            # Bars are redrawn at most 10 times a second, however many jobs report: each
+            # redraw renders the whole table, and 32 jobs at 10 events/s each would be 320.
+            self._flush = self.set_timer(PROGRESS_INTERVAL, self._draw_progress)
+
+    def _draw_progress(self) -> None:
+        self._flush = None
+        dirty, self._dirty = self._dirty, set()
+        for job_id in dirty:
+            job = self.jobs.get(job_id)
+            if job is not None and job_id in self._cells:
+                self._update_row(job)
+
+    def relabel(self) -> None:
+        """Camera names changed: redraw the camera column."""
+        for job in self.jobs.values():
+            if int(job["id"]) in self._cells:
+                self._update_row(job)
+
+    def on_focus(self) -> None:
+        self.show_cursor = True
+
+    def on_blur(self) -> None:
+        # An unfocused table shows its colours (the progress bars) rather than a cursor.
+        self.show_cursor = False
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        job = self.jobs.get(int(str(event.row_key.value)))
+        if job is not None:
+            self.post_message(self.Opened(job))
+
+    def _trim(self) -> list[int]:
+        finished = sorted(
+            (j for j in self.jobs.values() if model.job_final(j)), key=model.job_order
+        )
+        removed = [int(j["id"]) for j in finished[RECENT_LIMIT:]]
+        for job_id in removed:
+            self.jobs.pop(job_id)
+        return removed
+
+    def _row(self, job: Wire) -> tuple[Text, ...]:
+        return (
+            Text(f"#{job.get('id')}"),
+            Text(self.names(str(job.get("device")))),
+            Text(model.job_what(job)),
+            self._state(job),
+        )
+
+    def _state(self, job: Wire) -> Text:
+        """Running: the phase and a progress bar. Otherwise the state, and when it ended."""
+        state = str(job.get("state") or "?")
+        if state == "running":
+            phase = str(job.get("phase") or "running")
+            cell = Text(f"{phase:<11}", style=STATE_STYLES["running"])
+            return cell.append_text(progress_bar(job.get("progress")))
+        cell = Text(
+            f"{model.JOB_STATE_MARKS.get(state, '?')} {state}", style=STATE_STYLES.get(state, "")
+        )
+        if model.job_final(job):
+            cell.append(f"  {self.clock.format(job.get('finished'))}", style="dim")
+        return cell
+
+    def _add_row(self, job: Wire) -> None:
+        job_id = int(job["id"])
+        cells = self._row(job)
+        self._cells[job_id] = cells
+        self.add_row(*cells, key=str(job_id))
+
+    def _update_row(self, job: Wire) -> None:
+        job_id = int(job["id"])
+        cells = self._row(job)
+        old = self._cells.get(job_id, ())
+        self._cells[job_id] = cells
+        for (key, _, _), new, before in zip(COLUMNS, cells, old, strict=False):
+            if new != before:
+                # A new width means a layout pass: only when the text's length changed.
+                resize = len(new) != (len(before) if isinstance(before, Text) else -1)
+                self.update_cell(str(job_id), key, new, update_width=resize)
+
+    def _sort(self) -> None:
+        current = self.highlighted()
+        self.sort("id", key=lambda cell: model.job_order(self.jobs[int(cell.plain[1:])]))
+        self._restore_cursor(current)
+
+    def _restore_cursor(self, job: Wire | None) -> None:
+        if job is None:
+            return
+        try:
+            index = self.get_row_index(str(job["id"]))
+        except RowDoesNotExist:
+            return
+        if index != self.cursor_row:
+            self.move_cursor(row=index, animate=False, scroll=False)
