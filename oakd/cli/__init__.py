@@ -16,6 +16,7 @@ from oakd.cli import (
     project_cmds,
     query,
     service_cmd,
+    tui_cmd,
 )
 from oakd.emulator import cli as emulate_cmd
 
@@ -29,7 +30,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     build_cmd,
     service_cmd,
     emulate_cmd,
-    __import__("oakd.cli.tui_cmd", fromlist=["register"]),  # one line: imports and registers
+    tui_cmd,
 )
 
 

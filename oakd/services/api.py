@@ -119,6 +119,8 @@ class Api:
             return [j.to_wire() for j in jobs]
         assert body.package is not None
         params = self.engine.prepare_package(Path(body.package), body.force)
+        for d in devices:
+            self.engine.check(JobKind.FLASH_PACKAGE, d.id, params)
         jobs = [self.engine.submit(JobKind.FLASH_PACKAGE, d.id, params) for d in devices]
         return [j.to_wire() for j in jobs]
 

@@ -21,6 +21,7 @@ from oakd.core.devices import Device, DeviceState
 from oakd.core.jobs import DESTRUCTIVE, LOSSES, Job, JobKind, JobPhase, JobQueue, JobState
 from oakd.core.package import PackageError, inspect_package, named_with_hash
 from oakd.core.registry import DeviceRegistry
+from oakd.core.versions import Version
 from oakd.errors import ErrorCode, OakdError
 from oakd.protocol import EVENT_DEVICE_CHANGED, EVENT_JOB_CHANGED, EVENT_JOB_PROGRESS
 from oakd.services.bus import EventBus
@@ -99,6 +100,20 @@ class FlashEngine:
         self, kind: JobKind, device_ref: str, params: dict[str, Any], confirm: bool = False
     ) -> Job:
         """Check, queue and announce one job; errors say what to do instead."""
+        device = self.check(kind, device_ref, params, confirm)
+        job = self.store.add_job(device.id, kind, params)
+        for old in self.queue.add(job, time.time()):
+            self._save(old)
+        self.store.record("queued", f"{kind.value} queued", device.id, job.id)
+        self._publish(job)
+        self._wake.set()
+        return job
+
+    def check(
+        self, kind: JobKind, device_ref: str, params: dict[str, Any], confirm: bool = False
+    ) -> Device:
+        """Everything `submit` refuses, without queueing: check all cameras first, then submit,
+        and a request for several cameras is all or nothing."""
         device = self.registry.resolve(device_ref)
         if kind in DESTRUCTIVE and not confirm:
             raise OakdError(
@@ -107,13 +122,9 @@ class FlashEngine:
                 ErrorCode.CONFIRMATION_REQUIRED,
             )
         self._preflight(device)
-        job = self.store.add_job(device.id, kind, params)
-        for old in self.queue.add(job, time.time()):
-            self._save(old)
-        self.store.record("queued", f"{kind.value} queued", device.id, job.id)
-        self._publish(job)
-        self._wake.set()
-        return job
+        if kind in rules.FLASHES and not params.get("force"):
+            self._check_known_bootloader(device)
+        return device
 
     def prepare_package(self, path: Path, force: bool) -> dict[str, Any]:
         """Read a .dap file, check it can boot, give it an app name carrying its hash, and
@@ -265,6 +276,18 @@ class FlashEngine:
             )
             return True
         return False
+
+    def _check_known_bootloader(self, device: Device) -> None:
+        """Refuse at once when an inspection already showed an old bootloader; otherwise the
+        worker checks it after connecting, before anything is written."""
+        version = ((device.inspection or {}).get("bootloader") or {}).get("version")
+        minimum = Version.parse(self.config().flash.min_bootloader)
+        if version and Version.parse(version) < minimum:
+            raise refused(
+                f"camera {device.id}: its bootloader {version} is older than {minimum} and fails "
+                f"after a few reconnects; update it (`oakd bootloader-update {device.id} --yes`) "
+                "or flash with --force"
+            )
 
     def _preflight(self, device: Device) -> None:
         if device.state is DeviceState.BOOTED:

@@ -60,6 +60,7 @@ class Session:
         self._greeted = False
         self._outbox: asyncio.Queue[bytes | None] = asyncio.Queue(QUEUE_LIMIT)
         self._requests = TaskSet()
+        self._writer_task: asyncio.Task[None] | None = None
         self._closing = False
 
     def __repr__(self) -> str:
@@ -87,6 +88,8 @@ class Session:
         self._closing = True
         self._server.bus.unsubscribe(self)
         self._writer.transport.abort()
+        if self._writer_task is not None:
+            self._writer_task.cancel()  # it may be waiting on a queue nobody will fill
 
     def finish(self) -> None:
         """Disconnect after what is already queued has been written."""
@@ -102,6 +105,7 @@ class Session:
     async def serve(self) -> None:
         """Read and answer frames until the client leaves or is dropped."""
         writer_task = asyncio.get_running_loop().create_task(self._write_loop())
+        self._writer_task = writer_task
         try:
             await self._read_loop()
         finally:
@@ -111,7 +115,7 @@ class Session:
                 self.finish()
             try:
                 await asyncio.wait_for(writer_task, timeout=5)
-            except (asyncio.TimeoutError, ConnectionError):
+            except (asyncio.TimeoutError, asyncio.CancelledError, ConnectionError):
                 self._writer.transport.abort()
             self._writer.close()
 
