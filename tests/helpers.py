@@ -155,3 +155,28 @@ class RawClient:
     def close(self) -> None:
         """Close the connection."""
         self.sock.close()
+
+
+def devices(daemon: DaemonProcess) -> list[dict[str, Any]]:
+    """`oakd devices --json`, parsed."""
+    result = daemon.cli("devices", "--json")
+    assert result.returncode == 0, result.stderr
+    found: list[dict[str, Any]] = json.loads(result.stdout)
+    return found
+
+
+def wait_online(daemon: DaemonProcess, count: int, timeout: float = 20) -> list[dict[str, Any]]:
+    """Wait until `count` cameras are online."""
+    return wait_for(
+        lambda: (found := devices(daemon)) and sum(d["online"] for d in found) == count and found,
+        timeout,
+        f"{count} cameras online",
+        interval=0.1,
+    )
+
+
+def job_states(daemon: DaemonProcess) -> dict[int, dict[str, Any]]:
+    """`oakd jobs --json` by id."""
+    result = daemon.cli("jobs", "--json")
+    assert result.returncode == 0, result.stderr
+    return {j["id"]: j for j in json.loads(result.stdout)}

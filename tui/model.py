@@ -125,7 +125,10 @@ def job_kind(job: Wire) -> str:
 def job_what(job: Wire) -> str:
     """The job in words: 'flash blink to cam-a'-like, without the camera."""
     params = job.get("params") or {}
-    source = params.get("project") or params.get("package")
+    # The app name says what goes to the camera; the package path is a cache file named by hash.
+    if params.get("app_name"):
+        return f"{job_kind(job)} {params['app_name']}"
+    source = params.get("project") or params.get("source") or params.get("package")
     if source:
         return f"{job_kind(job)} {os.path.basename(str(source).rstrip('/'))}"
     return job_kind(job)

@@ -13,8 +13,7 @@ import pytest
 from oakd.core.package import inspect_package, with_app_name
 from oakd.emulator.process import Fleet
 from oakd.emulator.state import CameraState
-from tests.helpers import DaemonProcess, wait_for
-from tests.integration.conftest import devices, job_states, wait_online
+from tests.helpers import DaemonProcess, devices, job_states, wait_for, wait_online
 
 APP_OFFSET = 8 * 1024 * 1024
 # Each test starts cameras, a daemon and its depthai workers: minutes on a loaded machine.

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from oakd.core.package import inspect_package
-from tests.helpers import DaemonProcess, wait_for
-from tests.integration.conftest import job_states, wait_online
+from tests.helpers import DaemonProcess, job_states, wait_for, wait_online
 
 pytestmark = pytest.mark.timeout(400)
 APP_OFFSET = 8 * 1024 * 1024
