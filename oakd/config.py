@@ -16,6 +16,7 @@ an error naming the file, the key and what was expected.
     parallel = 8                 # cameras flashed at once
     retries = 3                  # for transient failures (link dropped, camera not found)
     min_bootloader = "0.0.28"    # older ones fail after a few reconnects (depthai-core #415)
+    warm_workers = 1             # device workers kept started (depthai imported, ~140 MB each)
 
     [build]
     timeout_s = 60
@@ -93,9 +94,13 @@ class FlashSection:
     parallel: int = 8
     retries: int = 3
     min_bootloader: str = "0.0.28"
+    # Device workers kept started (each has depthai imported: ~1 s to start, ~140 MB idle).
+    warm_workers: int = 1
 
     def check(self) -> None:
         """Reject values of the right type but outside their range."""
+        if not 0 <= self.warm_workers <= 256:
+            raise SchemaError("flash.warm_workers", "expected a whole number from 0 to 256")
         if not 1 <= self.parallel <= 256:
             raise SchemaError("flash.parallel", "expected a whole number from 1 to 256")
         if not 0 <= self.retries <= 20:

@@ -105,7 +105,7 @@ class Daemon:
         self.registry = DeviceRegistry(store.devices(), aliases(self.config))
         scanner = self.options.scanner or WorkerScanner()
         self.discovery = Discovery(self.registry, store, bus, lambda: self.config, scanner)
-        pool = WorkerPool(warm=1)
+        pool = WorkerPool(warm=self.config.flash.warm_workers)
         cache = self.options.cache_dir or self.options.state_dir / "cache"
         self.engine = FlashEngine(
             store,

@@ -9,8 +9,9 @@ snippet does not do: waiting for the camera to come back running the app, and ch
 app name. Target: at most 1.05.
 
 Fleet: `oakd flash` of one package to 1, 4 and 16 cameras (flash.parallel = 16 so that all run
-at once; the default of 8 makes two waves); prints the wall time per count and the ratio to
-one camera. Target: 16 cameras in at most 1.3 times the time of one.
+at once; the default of 8 makes two waves; --warm sets flash.warm_workers); prints the wall
+time per count and the ratio to one camera. Target: 16 cameras in at most 1.3 times the time
+of one.
 
 Everything runs in a private loopback-only network namespace made at start (oakd.netns).
 """
@@ -60,9 +61,11 @@ def oakd(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "oakd", *args], capture_output=True, text=True)
 
 
-def start_daemon(root: Path, parallel: int) -> subprocess.Popen[bytes]:
+def start_daemon(root: Path, parallel: int, warm: int = 1) -> subprocess.Popen[bytes]:
     config = root / "config.toml"
-    config.write_text(f"[discovery]\ninterval_s = 0.5\n[flash]\nparallel = {parallel}\n")
+    config.write_text(
+        f"[discovery]\ninterval_s = 0.5\n[flash]\nparallel = {parallel}\nwarm_workers = {warm}\n"
+    )
     daemon = subprocess.Popen(
         [
             sys.executable,
@@ -153,7 +156,7 @@ def overhead(runs: int, root: Path) -> None:
     )
 
 
-def fleet(counts: list[int], root: Path) -> None:
+def fleet(counts: list[int], root: Path, warm: int) -> None:
     from oakd.emulator.process import Fleet
 
     (package,) = make_packages(root, 1)
@@ -162,7 +165,8 @@ def fleet(counts: list[int], root: Path) -> None:
         run = root / f"fleet{count}"
         run.mkdir()
         with Fleet(count=count, state_dir=run / "cams", reboot_s=1.0) as cams:
-            daemon = start_daemon(run, 16)
+            daemon = start_daemon(run, 16, warm)
+            time.sleep(warm * 0.5)  # let the warm workers start
             try:
                 wait_cameras(run, count)
                 ids = [c.mxid for c in cams.cameras]
@@ -199,6 +203,7 @@ def main() -> None:
     parser.add_argument("--fleet", default="1,4,16")
     parser.add_argument("--skip-overhead", action="store_true")
     parser.add_argument("--skip-fleet", action="store_true")
+    parser.add_argument("--warm", type=int, default=1, help="flash.warm_workers for the fleet")
     args = parser.parse_args()
     why = enter_private_netns()
     if why:
@@ -209,7 +214,7 @@ def main() -> None:
             (root / "overhead").mkdir()
             overhead(args.runs, root / "overhead")
         if not args.skip_fleet:
-            fleet([int(c) for c in args.fleet.split(",")], root)
+            fleet([int(c) for c in args.fleet.split(",")], root, args.warm)
 
 
 if __name__ == "__main__":

@@ -368,3 +368,42 @@ def test_a_flash_by_another_tool_is_noticed_and_not_wrongly_skipped(
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)[0]["state"] == "done"  # written, not skipped
     assert camera.read_flash(APP_OFFSET, len(ours)) == ours
+
+
+def test_unicast_discovery_finds_a_static_address_and_only_it(make_fleet) -> None:
+    from oakd.services.discovery import scan_unicast
+
+    fleet = make_fleet(2)
+    found = scan_unicast([fleet.cameras[1].address, "127.0.0.99"])
+    assert [(s.mxid, s.address, s.state.value) for s in found] == [
+        (fleet.cameras[1].mxid, fleet.cameras[1].address, "bootloader")
+    ]
+
+
+def test_packages_that_cannot_work_are_refused_before_anything_is_written(
+    make_fleet, make_daemon, dap_file: Path, short_tmp: Path
+) -> None:
+    fleet = make_fleet(1, flash_size=16 * 1024 * 1024)  # an 8 MiB application region
+    camera = fleet.cameras[0]
+    daemon = make_daemon()
+    wait_online(daemon, 1)
+    garbage = short_tmp / "notes.dap"
+    garbage.write_bytes(b"this is not a package" * 100)
+    refused = daemon.cli("flash", camera.mxid, "--dap", str(garbage))
+    assert refused.returncode == 1 and "not a depthai application package" in refused.stderr
+    headless = short_tmp / "headless.dap"
+    data = bytearray(dap_file.read_bytes())
+    data[2:32] = b"\0" * 30  # drop the __firmware section's record
+    headless.write_bytes(bytes(data))
+    refused = daemon.cli("flash", camera.mxid, "--dap", str(headless))
+    assert refused.returncode == 1 and "no __firmware section" in refused.stderr
+
+    result = daemon.cli(
+        "flash", camera.mxid, "--dap", str(dap_file), "--wait", "--json", timeout=180
+    )
+    assert result.returncode == 1
+    (job,) = json.loads(result.stdout)
+    assert "larger than the camera's application region" in job["error"]
+    assert job["attempts"] == 1
+    assert camera.application_info() is None
+    assert job_states(daemon).keys() == {job["id"]}

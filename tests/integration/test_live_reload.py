@@ -151,3 +151,39 @@ def test_bad_builds_flash_nothing_and_the_daemon_carries_on(
     restored = next_build(daemon, project, last)
     assert restored["ok"] and restored["flashed"] == [camera.mxid]
     assert daemon.cli("status").returncode == 0
+
+
+def test_flash_a_project_once_and_a_configured_project_is_watched(
+    make_fleet, make_daemon, short_tmp: Path
+) -> None:
+    fleet = make_fleet(2)
+    once, watched = short_tmp / "once", short_tmp / "watched"
+    for path, message in ((once, "once"), (watched, "configured")):
+        path.mkdir()
+        (path / "pipeline.py").write_text(PIPELINE.format(message=message))
+    daemon = make_daemon(
+        f'[[device]]\nid = "{fleet.cameras[1].mxid}"\nalias = "door"\n'
+        f'[[project]]\npath = "{watched}"\ndevices = ["door"]\n'
+    )
+    wait_online(daemon, 2)
+    result = daemon.cli(
+        "flash", fleet.cameras[0].mxid, "--project", str(once), "--wait", "--json", timeout=180
+    )
+    assert result.returncode == 0, result.stderr
+    (job,) = json.loads(result.stdout)
+    assert job["kind"] == "flash_project" and job["state"] == "done"
+    assert job["params"]["app_name"].startswith("once@")
+
+    configured = projects(daemon)[str(watched)]
+    assert configured["source"] == "config" and configured["devices"] == ["door"]
+    wait_for(
+        lambda: (fleet.cameras[1].application_info() or None) is not None,
+        180,
+        "the configured project on the camera aliased door",
+    )
+    assert daemon.cli("unwatch", str(watched)).returncode == 1  # the config owns it
+
+    (once / "pipeline.py").write_text("def create_pipeline(:\n")
+    broken = daemon.cli("flash", fleet.cameras[0].mxid, "--project", str(once))
+    assert broken.returncode == 1
+    assert "[build_failed]" in broken.stderr and "SyntaxError" in broken.stderr
