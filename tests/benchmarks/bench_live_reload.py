@@ -144,7 +144,7 @@ async def measure(root: Path, runs: int) -> None:
         "running": "from the save to the camera running the new app",
     }
     for key, values in figures.items():
-        print(f"  {key:9s} {statistics.median(values) * 1000:8.0f} ms  {notes[key]}")
+        print(f"  {key:9s} {statistics.median(values) * 1000:8.1f} ms  {notes[key]}")
 
 
 def main() -> None:
