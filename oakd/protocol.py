@@ -100,6 +100,14 @@ class Subscribe(Request):
     topics: list[str] = field(default_factory=lambda: list(EVENT_TOPICS))
 
 
+@dataclass(frozen=True)
+class DestructiveRequest(Request):
+    """An operation that loses something on the camera: refused unless `confirm` is true."""
+
+    device: str
+    confirm: bool = False
+
+
 @request
 @dataclass(frozen=True)
 class Inspect(Request):
@@ -138,57 +146,47 @@ class Cancel(Request):
 
 @request
 @dataclass(frozen=True)
-class FactoryReset(Request):
-    """Rewrite the bootloader and erase config and app. Destructive: needs `confirm`."""
+class FactoryReset(DestructiveRequest):
+    """Rewrite the bootloader and erase config and app."""
 
     TYPE: ClassVar[str] = "factory_reset"
-    device: str
-    confirm: bool = False
 
 
 @request
 @dataclass(frozen=True)
-class ClearApp(Request):
-    """Erase the flashed application. Destructive: needs `confirm`."""
+class ClearApp(DestructiveRequest):
+    """Erase the flashed application."""
 
     TYPE: ClassVar[str] = "clear_app"
-    device: str
-    confirm: bool = False
 
 
 @request
 @dataclass(frozen=True)
-class ClearConfig(Request):
-    """Erase the bootloader config (network settings). Destructive: needs `confirm`."""
+class ClearConfig(DestructiveRequest):
+    """Erase the bootloader config (network settings)."""
 
     TYPE: ClassVar[str] = "clear_config"
-    device: str
-    confirm: bool = False
 
 
 @request
 @dataclass(frozen=True)
-class NetworkConfig(Request):
+class NetworkConfig(DestructiveRequest):
     """Write the network config: `dhcp`, or `static` "ADDR/PREFIX" with `gateway` (and
-    `dns`). Validated before anything is written. Destructive: needs `confirm`."""
+    `dns`). Validated before anything is written."""
 
     TYPE: ClassVar[str] = "network_config"
-    device: str
     dhcp: bool = False
     static: str | None = None
     gateway: str | None = None
     dns: str | None = None
-    confirm: bool = False
 
 
 @request
 @dataclass(frozen=True)
-class BootloaderUpdate(Request):
-    """Flash the bootloader embedded in this depthai. Destructive: needs `confirm`."""
+class BootloaderUpdate(DestructiveRequest):
+    """Flash the bootloader embedded in this depthai."""
 
     TYPE: ClassVar[str] = "bootloader_update"
-    device: str
-    confirm: bool = False
 
 
 @request

@@ -13,7 +13,7 @@ import pytest
 
 from oakd.emulator.process import Fleet
 from oakd.netns import enter_private_netns
-from tests.helpers import DaemonProcess
+from tests.helpers import FAST, DaemonProcess
 
 _ISOLATION_FAILURE: str | None = None
 
@@ -72,9 +72,6 @@ def daemon(short_tmp: Path) -> Iterator[DaemonProcess]:
     proc.stop()
 
 
-# Emulated cameras that write at 100 MB/s and reboot in 0.2 s: the protocol is the same,
-# the waiting is shorter.
-FAST = {"write_speed": 100e6, "reboot_s": 0.2}
 FAST_CONFIG = """
 [discovery]
 interval_s = 0.5
@@ -100,12 +97,13 @@ def dap_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def make_fleet(short_tmp: Path) -> Iterator[Callable[..., Fleet]]:
-    """Start emulated cameras in a child process; all are stopped at teardown."""
+def make_fleet(tmp_path: Path) -> Iterator[Callable[..., Fleet]]:
+    """Start emulated cameras in a child process, their flash files in `tmp_path/state`, with
+    fast defaults; all are stopped at teardown."""
     fleets: list[Fleet] = []
 
     def make(count: int = 1, **kwargs: Any) -> Fleet:
-        options = {**FAST, "state_dir": short_tmp / "cameras", **kwargs}
+        options = {**FAST, "state_dir": tmp_path / "state", **kwargs}
         fleet = Fleet(count=count, **options).start()
         fleets.append(fleet)
         return fleet

@@ -15,6 +15,10 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+# Emulated cameras that write at 100 MB/s and reboot in 0.2 s: the protocol is the same,
+# the waiting is shorter.
+FAST = {"write_speed": 100e6, "reboot_s": 0.2}
+
 
 def wait_for(check: Callable[[], T], timeout: float, what: str, interval: float = 0.02) -> T:
     """Poll `check` until it returns something truthy; fail with `what` after `timeout` s."""

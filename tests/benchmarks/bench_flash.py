@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from oakd.netns import enter_private_netns
+from tests.benchmarks.common import start_daemon, wait_cameras
 
 PLAIN = """
 import sys, depthai as dai
@@ -57,52 +58,11 @@ def make_packages(root: Path, count: int) -> list[Path]:
     return paths
 
 
-def oakd(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "oakd", *args], capture_output=True, text=True)
-
-
-def start_daemon(root: Path, parallel: int, warm: int = 1) -> subprocess.Popen[bytes]:
-    config = root / "config.toml"
-    config.write_text(
-        f"[discovery]\ninterval_s = 0.5\n[flash]\nparallel = {parallel}\nwarm_workers = {warm}\n"
+def daemon_for(root: Path, parallel: int, warm: int = 1) -> subprocess.Popen[bytes]:
+    return start_daemon(
+        root,
+        f"[discovery]\ninterval_s = 0.5\n[flash]\nparallel = {parallel}\nwarm_workers = {warm}\n",
     )
-    daemon = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "oakd",
-            "daemon",
-            "--socket",
-            str(root / "s"),
-            "--state-dir",
-            str(root / "state"),
-            "--cache-dir",
-            str(root / "cache"),
-            "--config",
-            str(config),
-        ],
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while oakd("status", "--socket", str(root / "s")).returncode != 0:
-        if time.monotonic() > deadline:
-            raise SystemExit("the daemon did not start")
-        time.sleep(0.2)
-    return daemon
-
-
-def wait_cameras(root: Path, count: int) -> None:
-    import json
-
-    deadline = time.monotonic() + 60
-    while True:
-        out = oakd("devices", "--json", "--socket", str(root / "s"))
-        found = json.loads(out.stdout or "[]")
-        if sum(d["online"] for d in found) >= count:
-            return
-        if time.monotonic() > deadline:
-            raise SystemExit("cameras did not appear")
-        time.sleep(0.2)
 
 
 def timed(command: list[str]) -> float:
@@ -120,7 +80,7 @@ def overhead(runs: int, root: Path) -> None:
     packages = make_packages(root, 2)
     with Fleet(count=1, state_dir=root / "cams", reboot_s=1.0) as fleet:
         camera = fleet.cameras[0]
-        daemon = start_daemon(root, 8)
+        daemon = daemon_for(root, 8)
         try:
             wait_cameras(root, 1)
             plain_times, oakd_times = [], []
@@ -165,7 +125,7 @@ def fleet(counts: list[int], root: Path, warm: int) -> None:
         run = root / f"fleet{count}"
         run.mkdir()
         with Fleet(count=count, state_dir=run / "cams", reboot_s=1.0) as cams:
-            daemon = start_daemon(run, 16, warm)
+            daemon = daemon_for(run, 16, warm)
             time.sleep(warm * 0.5)  # let the warm workers start
             try:
                 wait_cameras(run, count)

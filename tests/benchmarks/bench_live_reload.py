@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +27,7 @@ from typing import Any
 from oakd.client import Client
 from oakd.netns import enter_private_netns
 from oakd.protocol import ListDevices, Watch
+from tests.benchmarks.common import start_daemon
 
 PIPELINE = """\
 import depthai as dai
@@ -69,28 +68,9 @@ async def measure(root: Path, runs: int) -> None:
     project.mkdir()
     entry = project / "pipeline.py"
     entry.write_text(PIPELINE.format(n=0, comment=""))
-    config = root / "config.toml"
-    config.write_text("[discovery]\ninterval_s = 0.5\n")
     with Fleet(count=1, state_dir=root / "cams", reboot_s=1.0) as fleet:
-        daemon = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "oakd",
-                "daemon",
-                "--socket",
-                str(root / "s"),
-                "--state-dir",
-                str(root / "state"),
-                "--cache-dir",
-                str(root / "cache"),
-                "--config",
-                str(config),
-            ],
-            stderr=subprocess.DEVNULL,
-        )
+        daemon = start_daemon(root, "[discovery]\ninterval_s = 0.5\n")
         try:
-            await asyncio.sleep(3)
             client = await Client.connect(root / "s", "bench")
             await client.subscribe()
             while True:

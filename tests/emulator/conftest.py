@@ -6,14 +6,11 @@ tests/conftest.py), so depthai's broadcasts cannot leave the machine.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from oakd.emulator.process import Fleet
-from tests.emulator.helpers import FAST, Package
+from tests.emulator.helpers import Package
 
 
 @pytest.fixture(scope="session")
@@ -32,19 +29,3 @@ def dap(dai: Any) -> Package:
         dai.Pipeline(), compress=True, applicationName=name
     )
     return Package(name, pkg, bytes(pkg))
-
-
-@pytest.fixture
-def make_fleet(tmp_path: Path) -> Iterator[Callable[..., Fleet]]:
-    """Start fleets in `tmp_path/state` with fast defaults; all are stopped at teardown."""
-    fleets: list[Fleet] = []
-
-    def make(count: int = 1, **kwargs: Any) -> Fleet:
-        options = {**FAST, "state_dir": tmp_path / "state", **kwargs}
-        fleet = Fleet(count=count, **options).start()
-        fleets.append(fleet)
-        return fleet
-
-    yield make
-    for fleet in fleets:
-        fleet.stop()

@@ -10,9 +10,6 @@ from typing import Any
 
 import pytest
 
-# Fast defaults for tests: writes at 100 MB/s, reboots in 0.2 s.
-FAST = {"write_speed": 100e6, "reboot_s": 0.2}
-
 
 @dataclass(frozen=True)
 class Package:
