@@ -90,6 +90,10 @@ class Camera:
         with self._lock:
             self._machine.reboot(time.monotonic() - self.settings.reboot_s, BootSource.FLASH)
             self._poll_boot()
+        # Listen before returning: a client may connect the moment start() is done (later
+        # changes of state open and close the listener on the network thread).
+        if self.state is CameraState.BOOTLOADER and not self.faults.booted_by_other_host:
+            self._listener = _listen(self.address)
         self._thread = threading.Thread(target=self._run, name=f"emu-{self.address}", daemon=True)
         self._thread.start()
 
@@ -209,6 +213,8 @@ class Camera:
         selector = selectors.DefaultSelector()
         for sock in self._udp:
             selector.register(sock, selectors.EVENT_READ, "udp")
+        if self._listener is not None:
+            selector.register(self._listener, selectors.EVENT_READ, "tcp")
         try:
             while not self._stopping.is_set():
                 self._sync_listener(selector)
