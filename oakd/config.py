@@ -22,6 +22,7 @@ an error naming the file, the key and what was expected.
     timeout_s = 60
     memory_mb = 2048
     debounce_ms = 50
+    keep_packages = 32           # built packages kept in the cache, newest first
 
     [[device]]
     id = "18443010C1D2E3F400"
@@ -117,6 +118,7 @@ class BuildSection:
     timeout_s: float = 60.0
     memory_mb: int = 2048
     debounce_ms: int = 50  # quiet time that ends a burst of writes (an editor's save)
+    keep_packages: int = 32  # built packages kept in the cache (~10 MB each, compressed)
 
     def check(self) -> None:
         """Reject values of the right type but outside their range."""
@@ -125,6 +127,8 @@ class BuildSection:
         # depthai alone needs about 300 MiB of address space to import and make a package.
         if not 384 <= self.memory_mb <= 65536:
             raise SchemaError("build.memory_mb", "expected a whole number of MiB, 384 to 65536")
+        if not 2 <= self.keep_packages <= 10000:
+            raise SchemaError("build.keep_packages", "expected a whole number from 2 to 10000")
         if not 0 <= self.debounce_ms <= 10000:
             raise SchemaError("build.debounce_ms", "expected a whole number of ms, 0 to 10000")
 

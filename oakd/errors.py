@@ -32,6 +32,7 @@ class ErrorCode(str, Enum):
     AMBIGUOUS = "ambiguous"
     CONFIRMATION_REQUIRED = "confirmation_required"
     REFUSED = "refused"  # preflight said no; the message says why and what to do
+    BOOTLOADER_TOO_OLD = "bootloader_too_old"  # a flash refused unless forced
     BUSY = "busy"  # e.g. cancelling a job that is already writing
     BUILD_FAILED = "build_failed"
 

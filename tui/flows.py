@@ -109,11 +109,7 @@ class Flows:
             if outcome.ok:
                 self._queued(what, outcome.value)
                 return
-            if (
-                force
-                or outcome.code is not ErrorCode.REFUSED
-                or "bootloader" not in outcome.message
-            ):
+            if force or outcome.code is not ErrorCode.BOOTLOADER_TOO_OLD:
                 self.app.failed(what, outcome.message)
                 return
             # An old bootloader: the daemon refuses unless forced. Say why, let the user decide.

@@ -69,8 +69,9 @@ class PackageCache:
         _sync_dir(self.root)
         return final
 
-    def prune(self, keep: int) -> list[Path]:
-        """Delete all but the `keep` most recently used packages, and stale temporary files."""
+    def prune(self, keep: int, protect: set[Path] | frozenset[Path] = frozenset()) -> list[Path]:
+        """Delete all but the `keep` most recently used packages (never one in `protect`: a
+        queued flash still needs it), and stale temporary files."""
         if not self.root.is_dir():
             return []
         removed: list[Path] = []
@@ -83,6 +84,8 @@ class PackageCache:
             self.root.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True
         )
         for old in packages[keep:]:
+            if old in protect:
+                continue
             old.unlink(missing_ok=True)
             removed.append(old)
         return removed

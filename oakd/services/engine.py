@@ -206,6 +206,14 @@ class FlashEngine:
         self.bus.publish(EVENT_DEVICE_CHANGED, device.to_wire())
         return device
 
+    def packages_in_use(self) -> set[Path]:
+        """Packages that queued or running jobs still need: never pruned from the cache."""
+        return {
+            Path(job.params["package"])
+            for job in self.queue.jobs.values()
+            if not job.state.final and "package" in job.params
+        }
+
     def busy(self, device: str) -> bool:
         """oakd is working on this camera, or just was (see QUIET_AFTER_S)."""
         if self.queue.active_on(device) or device in self._inspecting:
@@ -283,10 +291,11 @@ class FlashEngine:
         version = ((device.inspection or {}).get("bootloader") or {}).get("version")
         minimum = Version.parse(self.config().flash.min_bootloader)
         if version and Version.parse(version) < minimum:
-            raise refused(
+            raise OakdError(
                 f"camera {device.id}: its bootloader {version} is older than {minimum} and fails "
                 f"after a few reconnects; update it (`oakd bootloader-update {device.id} --yes`) "
-                "or flash with --force"
+                "or flash with --force",
+                ErrorCode.BOOTLOADER_TOO_OLD,
             )
 
     def _preflight(self, device: Device) -> None:

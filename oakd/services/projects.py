@@ -238,6 +238,8 @@ class ProjectService:
         flashed: list[str] = []
         if result.ok:
             flashed, note = self._flash(project, result)
+            keep = self.config().build.keep_packages
+            self.cache.prune(keep, protect=self.engine.packages_in_use())
         else:
             assert result.failure is not None
             note = "build failed: nothing flashed, the cameras keep their last good app"

@@ -115,6 +115,19 @@ def test_prune_keeps_the_most_recently_used(tmp_path: Path) -> None:
     assert sorted(p.name for p in removed) == sorted(f"{fp}.dap" for fp in prints[1:3])
 
 
+def test_prune_never_removes_a_package_a_queued_flash_needs(tmp_path: Path) -> None:
+    cache = PackageCache(tmp_path)
+    prints = [f"{i:064x}" for i in range(3)]
+    paths = []
+    for age, fp in enumerate(prints):
+        path = cache.store(fp, lambda p: p.write_bytes(fake_package({"a": b"1"})))
+        os.utime(path, (1000 + age, 1000 + age))
+        paths.append(path)
+    removed = cache.prune(keep=1, protect={paths[0]})  # the oldest is still queued
+    assert removed == [paths[1]]
+    assert paths[0].exists() and paths[2].exists()
+
+
 def test_the_default_cache_dir_follows_xdg() -> None:
     assert default_cache_dir({"XDG_CACHE_HOME": "/x"}) == Path("/x/oakd/packages")
     assert default_cache_dir({"HOME": "/home/u"}) == Path("/home/u/.cache/oakd/packages")

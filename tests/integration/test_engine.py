@@ -407,3 +407,22 @@ def test_packages_that_cannot_work_are_refused_before_anything_is_written(
     assert job["attempts"] == 1
     assert camera.application_info() is None
     assert job_states(daemon).keys() == {job["id"]}
+
+
+def test_a_known_old_bootloader_is_refused_at_once_unless_forced(
+    make_fleet, make_daemon, dap_file: Path
+) -> None:
+    fleet = make_fleet(1)
+    camera = fleet.cameras[0]
+    camera.faults.bootloader_version = "0.0.26"
+    daemon = make_daemon()
+    wait_online(daemon, 1)
+    assert daemon.cli("inspect", camera.mxid, timeout=120).returncode == 0
+    refused = daemon.cli("flash", camera.mxid, "--dap", str(dap_file))
+    assert refused.returncode == 1
+    assert "[bootloader_too_old]" in refused.stderr and "--force" in refused.stderr
+    assert job_states(daemon) == {}  # refused before anything was queued
+    forced = daemon.cli(
+        "flash", camera.mxid, "--dap", str(dap_file), "--force", "--wait", timeout=180
+    )
+    assert forced.returncode == 0, forced.stderr

@@ -116,7 +116,7 @@ async def test_a_refused_flash_of_an_old_bootloader_can_be_forced(
         if not body.force:
             raise OakdError(
                 "back runs bootloader 0.0.26, older than 0.0.28: update it, or force",
-                ErrorCode.REFUSED,
+                ErrorCode.BOOTLOADER_TOO_OLD,
             )
         return [data.job(9, body.devices[0])]
 
