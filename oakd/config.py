@@ -97,6 +97,9 @@ class FlashSection:
     min_bootloader: str = "0.0.28"
     # Device workers kept started (each has depthai imported: ~1 s to start, ~140 MB idle).
     warm_workers: int = 1
+    # Write only the 64 KiB blocks that changed, where the camera is known to hold the last
+    # package verbatim (see oakd.core.delta); false: always the whole package.
+    delta: bool = True
 
     def check(self) -> None:
         """Reject values of the right type but outside their range."""

@@ -126,13 +126,15 @@ class Flash(Request):
     """Queue a flash of one package file or one project to each of `devices`.
 
     Exactly one of `package` (a .dap path) and `project` (a directory) is given. `force`
-    flashes a camera whose bootloader is older than flash.min_bootloader. Returns the jobs."""
+    flashes a camera whose bootloader is older than flash.min_bootloader; `full` writes the
+    whole package even where a delta would do. Returns the jobs."""
 
     TYPE: ClassVar[str] = "flash"
     devices: list[str]
     package: str | None = None
     project: str | None = None
     force: bool = False
+    full: bool = False
 
 
 @request

@@ -76,7 +76,7 @@ FAST_CONFIG = """
 [discovery]
 interval_s = 0.5
 [flash]
-retries = 1
+retries = {retries}
 """
 
 
@@ -118,9 +118,9 @@ def make_daemon(short_tmp: Path) -> Iterator[Callable[..., DaemonProcess]]:
     """Start real daemons (fast discovery, one retry); all are stopped at teardown."""
     daemons: list[DaemonProcess] = []
 
-    def make(extra_config: str = "") -> DaemonProcess:
+    def make(extra_config: str = "", retries: int = 1) -> DaemonProcess:
         config = short_tmp / "config.toml"
-        config.write_text(FAST_CONFIG + extra_config)
+        config.write_text(FAST_CONFIG.format(retries=retries) + extra_config)
         daemon = DaemonProcess(short_tmp, config=config).wait_ready()
         daemons.append(daemon)
         return daemon

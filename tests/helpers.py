@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-# Emulated cameras that write at 100 MB/s and reboot in 0.2 s: the protocol is the same,
-# the waiting is shorter.
-FAST = {"write_speed": 100e6, "reboot_s": 0.2}
+# Emulated cameras that write and read at 100 MB/s and reboot in 0.2 s: the protocol and the
+# whole-sector erases are the same, the waiting is shorter.
+FAST = {"write_speed": 100e6, "read_speed": 100e6, "reboot_s": 0.2}
 
 
 def wait_for(check: Callable[[], T], timeout: float, what: str, interval: float = 0.02) -> T:
@@ -100,6 +100,15 @@ class DaemonProcess:
     def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """Run an `oakd` client command against this daemon."""
         return oakd(*args, "--socket", str(self.socket), timeout=timeout)
+
+    def cli_background(self, *args: str) -> subprocess.Popen[str]:
+        """Start an `oakd` client command against this daemon without waiting for it."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "oakd", *args, "--socket", str(self.socket)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
         """Signal the daemon and wait for it to exit; returns its exit code."""

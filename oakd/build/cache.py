@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from oakd.build.firmware import FirmwareCache
 from oakd.core.package import MAGIC, package_sections
 from oakd.paths import cache_dir
 
@@ -33,6 +34,11 @@ class PackageCache:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+
+    @property
+    def firmware(self) -> FirmwareCache:
+        """The compressed firmware sections that compressed builds reuse (firmware.py)."""
+        return FirmwareCache(self.root / "firmware")
 
     def path_for(self, fingerprint: str) -> Path:
         """Where the package of `fingerprint` lives (whether or not it exists)."""

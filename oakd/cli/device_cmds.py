@@ -43,6 +43,7 @@ def register(sub: Any) -> None:
     what.add_argument("--dap", metavar="FILE", help="an application package")
     what.add_argument("--project", metavar="DIR", help="a project: built once, then flashed")
     p.add_argument("--force", action="store_true", help="flash even an old bootloader")
+    p.add_argument("--full", action="store_true", help="write the whole package, never a delta")
     p.add_argument("--wait", action="store_true", help="show progress; exit 1 if a job fails")
     add_client_options(p)
     p.set_defaults(func=flash)
@@ -118,7 +119,9 @@ def flash(args: argparse.Namespace) -> int:
     # The daemon runs elsewhere: give it full paths.
     package = str(Path(args.dap).resolve()) if args.dap else None
     project = str(Path(args.project).resolve()) if args.project else None
-    request = Flash(devices=args.devices, package=package, project=project, force=args.force)
+    request = Flash(
+        devices=args.devices, package=package, project=project, force=args.force, full=args.full
+    )
     return run_client(args, lambda client: submit(client, request, args))
 
 

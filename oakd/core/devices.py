@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -30,7 +30,15 @@ class Device:
     flashed_app: str | None = None  # its application name
     flashed_at: float | None = None
     inspection: dict[str, Any] | None = None  # what `oakd inspect` last read, kept
-    extra: dict[str, Any] = field(default_factory=dict)
+    # The package oakd last wrote here and verified: a delta's base, if the camera's header
+    # still matches it (a hint, kept when flashed_hash is forgotten).
+    flashed_package: str | None = None
+    # Set while a write may be in flight (job id, since when): a delta never follows an
+    # unfinished write.
+    flash_journal: dict[str, Any] | None = None
+    # Does this camera store a package verbatim? {"bootloader", "verbatim", "at"}, proven by
+    # reading the first full flash back; deltas only where it is true for that bootloader.
+    delta_verdict: dict[str, Any] | None = None
 
     @property
     def online(self) -> bool:
@@ -51,4 +59,6 @@ class Device:
             "flashed_app": self.flashed_app,
             "flashed_at": self.flashed_at,
             "inspection": self.inspection,
+            "delta": self.delta_verdict,
+            "write_unfinished": self.flash_journal is not None,
         }

@@ -46,6 +46,7 @@ class JobPhase(str, Enum):
     """What a running job is doing."""
 
     CONNECTING = "connecting"
+    COMPARING = "comparing"  # reading the camera's flash to plan a delta
     WRITING = "writing"
     VERIFYING = "verifying"
 
@@ -67,6 +68,7 @@ class Job:
     started: float | None = None
     finished: float | None = None
     attempts: int = 0
+    result: dict[str, Any] | None = None  # what a done job did (a flash: mode, bytes written)
 
     def to_wire(self) -> dict[str, Any]:
         """As `oakd jobs --json` and the protocol show it."""
@@ -84,11 +86,28 @@ class Job:
             "started": self.started,
             "finished": self.finished,
             "attempts": self.attempts,
+            "result": self.result,
         }
 
     def params_json(self) -> str:
         """Params as stored in SQLite."""
         return json.dumps(self.params, sort_keys=True)
+
+
+def flash_params(
+    package: str, digest: str, app_name: str | None, size: int, source: str, force: bool, full: bool
+) -> dict[str, Any]:
+    """The params of a flash job: which package, what it will be called on the camera, and how
+    to write it (`force`: even on an old bootloader; `full`: never a delta)."""
+    return {
+        "package": package,
+        "hash": digest,
+        "app_name": app_name,
+        "size": size,
+        "source": source,
+        "force": force,
+        "full": full,
+    }
 
 
 class JobConflict(Exception):

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HEADER_SIZE = 512
+# A NETWORK bootloader's flash: header, bootloader, user bootloader and config take the first
+# 8 MiB; the application (the package) runs from 8 MiB to the end (protocol notes §3.5).
+APP_OFFSET = 8 * 1024 * 1024
 MAGIC = b"BR"
 MAX_SECTIONS = 17
 SECTION = struct.Struct("<16sIIIBB")

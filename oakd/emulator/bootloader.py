@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import struct
+import time
 from collections.abc import Callable
 from enum import IntEnum
 from typing import Protocol
@@ -328,7 +329,7 @@ class BootloaderService:
             return
         # The whole 16 KiB sector is erased and rewritten; depthai expects no progress here.
         sector = data + bytes([fl.ERASED]) * (fl.CONFIG_SIZE - len(data))
-        self._program(offset, sector, progress=False, faults=False)
+        self._program(offset, sector, progress=False, faults=False, exact=True)
         self._complete(True)
 
     # -- flash writes ----------------------------------------------------------------------
@@ -378,12 +379,14 @@ class BootloaderService:
             self.host.bootloader_flashed()
         self._complete(True)
 
-    def _program(self, offset: int, data: bytes, progress: bool, faults: bool) -> None:
-        drop_at = self.host.faults.drop_link_at if faults else None
+    def _program(
+        self, offset: int, data: bytes, progress: bool, faults: bool, exact: bool = False
+    ) -> None:
+        drop_at = self.host.faults.drop_for_write() if faults else None
         report = (lambda f: self._send(flash_status(f))) if progress else None
         try:
             self.host.write_model.program(
-                self.host.flash, offset, data, report, self.link.closed_event, drop_at
+                self.host.flash, offset, data, report, self.link.closed_event, drop_at, exact
             )
         except fl.Interrupted as exc:
             log.info("flash write interrupted: %s", exc)
@@ -410,8 +413,17 @@ class BootloaderService:
         chunk = XLINK_STREAM_MAX_SIZE
         packets = -(-total // chunk)
         self._send(READ_FLASH_RESP.pack(Response.READ_FLASH, 1, b"", total, packets))
+        started = time.monotonic()
         for start in range(offset, offset + total, chunk):
-            self._send(self.host.flash.read(start, min(chunk, offset + total - start)))
+            size = min(chunk, offset + total - start)
+            # Reading NOR takes time too; the wait ends early if the host goes away.
+            due = started + self.host.write_model.read_duration(start + size - offset)
+            if self.link.closed_event.wait(max(0.0, due - time.monotonic())):
+                raise LinkClosed("the host left during a read")
+            if self.host.faults.drop_for_read():
+                self.link.drop()
+                raise LinkClosed("link dropped during a read (injected)")
+            self._send(self.host.flash.read(start, size))
 
     # -- boots -----------------------------------------------------------------------------
 

@@ -41,6 +41,8 @@ class CameraSettings:
 
     flash_size: int = fl.DEFAULT_FLASH_SIZE
     write_speed: float = fl.DEFAULT_WRITE_SPEED
+    erase_sector: int = fl.DEFAULT_ERASE_SECTOR  # 0: erase exactly what is written
+    read_speed: float = fl.DEFAULT_READ_SPEED
     reboot_s: float = 1.0
     bootloader_version: str = "0.0.28"  # flashed into a new flash file
     embedded_version: str = "0.0.29"  # of images whose version cannot be read (2.33's own)
@@ -69,7 +71,9 @@ class Camera:
         self.flash = fl.FlashFile(
             self.flash_path, self.settings.flash_size, self.settings.bootloader_version
         )
-        self.write_model = fl.WriteModel(self.settings.write_speed)
+        self.write_model = fl.WriteModel(
+            self.settings.write_speed, self.settings.erase_sector, self.settings.read_speed
+        )
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._machine = BootMachine(self.settings.reboot_s)

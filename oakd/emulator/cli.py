@@ -61,6 +61,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=fl.DEFAULT_WRITE_SPEED,
         help="erase+program speed in bytes/s (default 500000, a real NOR flash; 0 = instant)",
     )
+    p.add_argument(
+        "--erase-sector",
+        type=fl.parse_size,
+        default=fl.DEFAULT_ERASE_SECTOR,
+        help="a write erases the whole sectors it touches: 64KiB (default), 4KiB, or 0 "
+        "(only the bytes written)",
+    )
+    p.add_argument(
+        "--read-speed",
+        type=float,
+        default=fl.DEFAULT_READ_SPEED,
+        help="flash read speed in bytes/s (default 10000000; 0 = instant)",
+    )
     p.add_argument("--reboot-s", type=float, default=1.0, help="seconds a reboot stays silent")
     p.add_argument(
         "--watchdog-s", type=float, default=10.0, help="drop a host whose watchdog pings stop"
@@ -103,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
             bootloader_version=args.bootloader_version,
             flash_size=args.flash_size,
             write_speed=args.write_speed,
+            erase_sector=args.erase_sector,
+            read_speed=args.read_speed,
             reboot_s=args.reboot_s,
             embedded_bootloader_version=args.embedded_bootloader_version,
             watchdog_s=args.watchdog_s,

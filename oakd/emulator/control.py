@@ -28,6 +28,8 @@ FAULT_FIELDS = {
     "bootloader-version": "bootloader_version",
     "booted": "booted_by_other_host",
     "fail-flash": "fail_flash",
+    "drop-write": "drop_write",
+    "drop-read": "drop_read",
 }
 
 

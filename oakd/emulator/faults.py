@@ -12,6 +12,9 @@ Textual form, shared by `oakd emulate --fault CAM:SPEC` and the control commands
     bootloader-version=0.0.26  report this version for the flashed bootloader
     booted | booted=off        appear BOOTED (1): held by another host, no TCP
     fail-flash=MESSAGE         end flash writes with FLASH_COMPLETE(success=0, MESSAGE)
+    drop-write=N[@F]           cut the link during the Nth flash write from now, when F
+                               (default 0.5) of it is programmed; then the fault clears itself
+    drop-read=N                cut the link during the Nth flash read from now; then clears
 """
 
 from __future__ import annotations
@@ -44,6 +47,33 @@ class Faults:
     fail_flash: str | None = None
     """Answer every flash write with this error (max 63 bytes on the wire), writing nothing."""
 
+    drop_write: tuple[int, float] | None = None
+    """(N, fraction): the Nth flash write from now is cut at that fraction; one-shot. For
+    tearing a write made of several requests (a delta) at a chosen point."""
+
+    drop_read: int | None = None
+    """The Nth flash read (READ_FLASH) from now drops the link; one-shot."""
+
+    def drop_for_write(self) -> float | None:
+        """Where the write starting now is to be cut (a fraction), None to let it finish."""
+        if self.drop_write is not None:
+            left, fraction = self.drop_write
+            if left <= 1:
+                self.drop_write = None
+                return fraction
+            self.drop_write = (left - 1, fraction)
+        return self.drop_link_at
+
+    def drop_for_read(self) -> bool:
+        """Whether the read starting now is to be cut."""
+        if self.drop_read is None:
+            return False
+        if self.drop_read <= 1:
+            self.drop_read = None
+            return True
+        self.drop_read -= 1
+        return False
+
     def clear(self) -> None:
         """Remove every fault."""
         for field in fields(self):
@@ -62,6 +92,10 @@ class Faults:
             parts.append("booted")
         if self.fail_flash is not None:
             parts.append(f"fail-flash={self.fail_flash}")
+        if self.drop_write is not None:
+            parts.append(f"drop-write={self.drop_write[0]}@{self.drop_write[1]:g}")
+        if self.drop_read is not None:
+            parts.append(f"drop-read={self.drop_read}")
         return " ".join(parts)
 
 
@@ -90,10 +124,20 @@ def apply_spec(faults: Faults, spec: str) -> None:
             raise ValueError(f"not a version: {value!r} (expected e.g. 0.0.26)")
     elif name == "fail-flash":
         faults.fail_flash = value or "Flash failed (injected fault)"
+    elif name == "drop-write":
+        count, _, where = value.partition("@")
+        at = float(where) if where else 0.5
+        if not count.strip().isdigit() or int(count) < 1 or not 0.0 <= at <= 1.0:
+            raise ValueError("drop-write takes N[@F]: N >= 1 writes from now, F in 0..1")
+        faults.drop_write = (int(count), at)
+    elif name == "drop-read":
+        if not value.strip().isdigit() or int(value) < 1:
+            raise ValueError("drop-read takes N >= 1: the Nth read from now")
+        faults.drop_read = int(value)
     else:
         raise ValueError(
             f"unknown fault {name!r}: expected drop-link, silent, bootloader-version, "
-            "booted or fail-flash"
+            "booted, fail-flash, drop-write or drop-read"
         )
 
 

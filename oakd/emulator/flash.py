@@ -11,10 +11,19 @@ image size): the real one is a Myriad boot-ROM header that the emulator cannot i
 rewritten after every bootloader write and erased when one starts, so a bootloader write that
 never finishes leaves a camera that does not boot, as on real hardware.
 
-Write-time model: erase and program together run at `write_speed` bytes/s. The default, 0.5 MB/s,
-matches Luxonis' sample log (a 3.8 MB bootloader in 7.6 s). The first 512 bytes of an
-application (its SBR header) are programmed last, so an interrupted application write leaves
-no bootable application rather than a torn one.
+Write-time model, as NOR flash works: a write first erases every whole sector it touches (64 KiB
+by default, 4 KiB as an option), then programs its bytes. Bytes of those sectors outside the
+write are left erased (0xFF), so a write that is not sector-aligned destroys its neighbours, as
+on real NOR. Time is charged per sector erased and per byte programmed; the defaults make a long
+sequential write run at `write_speed` (0.5 MB/s, Luxonis' sample log: a 3.8 MB bootloader in
+7.6 s), a quarter of it erasing. Reads are charged at `read_speed` (10 MB/s). The first 512
+bytes of an application (its SBR header) are programmed last, so an interrupted application
+write leaves no bootable application rather than a torn one.
+
+Guesses (the real bootloader's erase size and timings are not public): 64 KiB erase sectors,
+erase = 25 % of a sequential write's time, reads at 10 MB/s (the slow end of serial NOR reads).
+The config write (SET_BOOTLOADER_CONFIG) erases exactly its 16 KiB, as a bootloader that keeps
+the user bootloader beside it intact must.
 """
 
 from __future__ import annotations
@@ -53,7 +62,10 @@ SECTIONS: dict[int, tuple[int, int]] = {
 }
 
 DEFAULT_FLASH_SIZE = 32 * MiB
-DEFAULT_WRITE_SPEED = 500_000.0  # bytes/s
+DEFAULT_WRITE_SPEED = 500_000.0  # bytes/s, erase and program of a long sequential write
+DEFAULT_READ_SPEED = 10_000_000.0  # bytes/s
+DEFAULT_ERASE_SECTOR = 64 * KiB
+ERASE_SHARE = 0.25  # of a sequential write's time, spent erasing
 PROGRESS_STEPS = 100
 
 BOOT_HEADER_MAGIC = b"OAKD-EMULATED-BL"
@@ -279,15 +291,44 @@ class FlashFile:
 
 
 class WriteModel:
-    """How long erase + program take, and in which steps progress is reported."""
+    """How long erase, program and read take, which sectors a write erases, and in which
+    steps progress is reported."""
 
-    def __init__(self, write_speed: float = DEFAULT_WRITE_SPEED) -> None:
-        # 0 or infinity: writes are instant (tests).
+    def __init__(
+        self,
+        write_speed: float = DEFAULT_WRITE_SPEED,
+        erase_sector: int = DEFAULT_ERASE_SECTOR,
+        read_speed: float = DEFAULT_READ_SPEED,
+    ) -> None:
+        # 0 or infinity: instant (tests).
         self.write_speed = write_speed if write_speed > 0 else float("inf")
+        self.read_speed = read_speed if read_speed > 0 else float("inf")
+        if erase_sector < 0 or (erase_sector and erase_sector & (erase_sector - 1)):
+            raise FlashError(f"an erase sector of {erase_sector} bytes is not a power of two")
+        self.erase_sector = erase_sector  # 0: erase exactly what is written
+        sector = erase_sector or 4 * KiB
+        self.erase_s = ERASE_SHARE * sector / self.write_speed
+        self.program_speed = self.write_speed / (1 - ERASE_SHARE)
+
+    def erase_span(self, offset: int, size: int, flash_size: int) -> tuple[int, int]:
+        """The range a write of `size` bytes at `offset` erases: whole sectors."""
+        if not self.erase_sector:
+            return offset, offset + size
+        lo = offset - offset % self.erase_sector
+        hi = -(-(offset + size) // self.erase_sector) * self.erase_sector
+        return lo, min(hi, flash_size)
+
+    def sectors(self, size: int) -> int:
+        """How many erase sectors `size` bytes span (4 KiB units when erasing exactly)."""
+        return -(-size // (self.erase_sector or 4 * KiB))
 
     def duration(self, size: int) -> float:
-        """Seconds to erase and program `size` bytes."""
-        return size / self.write_speed
+        """Seconds to erase and program `size` sector-aligned bytes."""
+        return self.sectors(size) * self.erase_s + size / self.program_speed
+
+    def read_duration(self, size: int) -> float:
+        """Seconds to read `size` bytes."""
+        return size / self.read_speed
 
     def program(
         self,
@@ -297,8 +338,10 @@ class WriteModel:
         on_progress: Callable[[float], None] | None = None,
         cancelled: threading.Event | None = None,
         stop_at: float | None = None,
+        exact: bool = False,
     ) -> None:
-        """Erase, then program `data` at `offset` step by step, in real time.
+        """Erase the sectors the write touches (`exact`: only its own bytes), then program
+        `data` at `offset` step by step, in real time.
 
         `on_progress(fraction)` runs after each step. `cancelled` ends the write early; so
         does `stop_at` (a fraction of the write, for fault injection). Either way
@@ -307,22 +350,28 @@ class WriteModel:
         total = len(data)
         view = memoryview(data)
         last = protected_ranges(offset, total)
-        flash.erase(offset, total)
+        if exact:
+            lo, hi = offset, offset + total
+        else:
+            lo, hi = self.erase_span(offset, total, flash.size)
+        flash.erase(lo, hi - lo)
+        erase_time = self.sectors(hi - lo) * self.erase_s
         stop_byte = None if stop_at is None else max(0, min(total, int(total * stop_at)))
-        start_time = time.monotonic()
+        start_time = time.monotonic() + erase_time
+        self._wait_until(start_time, cancelled, 0)
         done = 0
         for end in slices(total):
             cut = stop_byte is not None and end > stop_byte
             target = stop_byte if cut and stop_byte is not None else end
-            self._wait_until(start_time + self.duration(target), cancelled, done)
+            self._wait_until(start_time + target / self.program_speed, cancelled, done)
             self._program_range(flash, offset, view, done, target, last)
             done = target
             if cut:
                 raise Interrupted(done, f"write stopped at {done} of {total} bytes")
             if on_progress is not None:
                 on_progress(done / total)
-        for lo, hi in last:
-            flash.write(offset + lo, view[lo:hi])
+        for lo_, hi_ in last:
+            flash.write(offset + lo_, view[lo_:hi_])
 
     def _wait_until(self, when: float, cancelled: threading.Event | None, done: int) -> None:
         delay = when - time.monotonic()

@@ -62,6 +62,8 @@ class LocalFleet:
         bootloader_version: str = "0.0.28",
         flash_size: int = fl.DEFAULT_FLASH_SIZE,
         write_speed: float = fl.DEFAULT_WRITE_SPEED,
+        erase_sector: int = fl.DEFAULT_ERASE_SECTOR,
+        read_speed: float = fl.DEFAULT_READ_SPEED,
         reboot_s: float = 1.0,
         embedded_bootloader_version: str = "0.0.29",
         watchdog_s: float = 10.0,
@@ -77,6 +79,8 @@ class LocalFleet:
         self.settings = CameraSettings(
             flash_size=flash_size,
             write_speed=write_speed,
+            erase_sector=erase_sector,
+            read_speed=read_speed,
             reboot_s=reboot_s,
             bootloader_version=bootloader_version,
             embedded_version=embedded_bootloader_version,

@@ -58,6 +58,8 @@ class Fleet:
         bootloader_version: str = "0.0.28",
         flash_size: int = fl.DEFAULT_FLASH_SIZE,
         write_speed: float = fl.DEFAULT_WRITE_SPEED,
+        erase_sector: int = fl.DEFAULT_ERASE_SECTOR,
+        read_speed: float = fl.DEFAULT_READ_SPEED,
         reboot_s: float = 1.0,
         embedded_bootloader_version: str = "0.0.29",
         watchdog_s: float = 10.0,
@@ -82,6 +84,8 @@ class Fleet:
             f"--embedded-bootloader-version={embedded_bootloader_version}",
             f"--flash-size={flash_size}",
             f"--write-speed={write_speed}",
+            f"--erase-sector={erase_sector}",
+            f"--read-speed={read_speed}",
             f"--reboot-s={reboot_s}",
             f"--watchdog-s={watchdog_s}",
             f"--log-file={self.log_path}",
@@ -101,6 +105,8 @@ class Fleet:
     def start(self) -> Fleet:
         """Start the child; returns once every camera answers discovery."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.cameras = []
+        self._lines = queue.Queue()
         # The child's stderr (tracebacks, argument errors) goes to its log, read on failure.
         with open(self.log_path, "a") as stderr:
             self._proc = subprocess.Popen(
@@ -142,6 +148,16 @@ class Fleet:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+
+    def kill(self) -> None:
+        """SIGKILL the child, as a power cut of every camera at once; `start()` powers them
+        on again with the same flash files."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+        for camera in self.cameras:
+            camera.close()
 
     def __enter__(self) -> Fleet:
         return self.start()
@@ -219,6 +235,10 @@ def fault_specs(faults: Faults) -> list[str]:
         specs.append("booted")
     if faults.fail_flash is not None:
         specs.append(f"fail-flash={faults.fail_flash}")
+    if faults.drop_write is not None:
+        specs.append(f"drop-write={faults.drop_write[0]}@{faults.drop_write[1]!r}")
+    if faults.drop_read is not None:
+        specs.append(f"drop-read={faults.drop_read}")
     return specs
 
 
@@ -285,6 +305,27 @@ class RemoteFaults:
     @fail_flash.setter
     def fail_flash(self, value: str | None) -> None:
         self._set("fail-flash", None if value is None else f"fail-flash={value}")
+
+    @property
+    def drop_write(self) -> tuple[int, float] | None:
+        """See `Faults.drop_write`."""
+        value = self._get("drop_write")
+        return None if value is None else (int(value[0]), float(value[1]))
+
+    @drop_write.setter
+    def drop_write(self, value: tuple[int, float] | None) -> None:
+        spec = None if value is None else f"drop-write={value[0]}@{value[1]!r}"
+        self._set("drop-write", spec)
+
+    @property
+    def drop_read(self) -> int | None:
+        """See `Faults.drop_read`."""
+        value: int | None = self._get("drop_read")
+        return value
+
+    @drop_read.setter
+    def drop_read(self, value: int | None) -> None:
+        self._set("drop-read", None if value is None else f"drop-read={value}")
 
     def clear(self) -> None:
         """Remove every fault."""

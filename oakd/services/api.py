@@ -115,10 +115,12 @@ class Api:
         devices = [self.daemon.registry.resolve(ref) for ref in body.devices]  # all or none
         if body.project is not None:
             assert self.daemon.projects is not None
-            jobs = await self.daemon.projects.flash_once(body.project, body.devices, body.force)
+            jobs = await self.daemon.projects.flash_once(
+                body.project, body.devices, body.force, body.full
+            )
             return [j.to_wire() for j in jobs]
         assert body.package is not None
-        params = self.engine.prepare_package(Path(body.package), body.force)
+        params = self.engine.prepare_package(Path(body.package), body.force, body.full)
         for d in devices:
             self.engine.check(JobKind.FLASH_PACKAGE, d.id, params)
         jobs = [self.engine.submit(JobKind.FLASH_PACKAGE, d.id, params) for d in devices]

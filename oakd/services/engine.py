@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from oakd.build.limits import short_size
 from oakd.config import Config
 from oakd.core import jobs as rules
 from oakd.core.devices import Device, DeviceState
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 QUIET_AFTER_S = 2.0
 PROGRESS_EVERY_S = 0.1  # at most ~10 progress events a second per job
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0)
+WRITE_FACTS = ("mode", "written", "total", "reason")  # what a flash job's result keeps
 OPS = {
     JobKind.FLASH_PACKAGE: "flash",
     JobKind.FLASH_PROJECT: "flash",
@@ -45,6 +47,14 @@ OPS = {
     JobKind.NETWORK_CONFIG: "network_config",
     JobKind.BOOTLOADER_UPDATE: "bootloader_update",
 }
+
+
+def describe_write(result: dict[str, Any]) -> str:
+    """'delta: 257 KiB of 10.25 MiB written' or 'full write: <reason>'."""
+    if result.get("mode") == "delta":
+        return f"delta: {short_size(result['written'])} of {short_size(result['total'])} written"
+    reason = result.get("reason")
+    return f"full write{': ' + reason if reason else ''}"
 
 
 def refused(message: str) -> OakdError:
@@ -126,7 +136,7 @@ class FlashEngine:
             self._check_known_bootloader(device)
         return device
 
-    def prepare_package(self, path: Path, force: bool) -> dict[str, Any]:
+    def prepare_package(self, path: Path, force: bool, full: bool = False) -> dict[str, Any]:
         """Read a .dap file, check it can boot, give it an app name carrying its hash, and
         keep it in the package cache. Returns the flash job's params."""
         try:
@@ -144,14 +154,9 @@ class FlashEngine:
             partial = stored.with_suffix(".part")
             partial.write_bytes(named)
             partial.replace(stored)  # atomic: a reader never sees half a package
-        return {
-            "package": str(stored),
-            "hash": digest,
-            "app_name": info.app_name,
-            "size": info.size,
-            "source": str(path),
-            "force": force,
-        }
+        return rules.flash_params(
+            str(stored), digest, info.app_name, info.size, str(path), force, full
+        )
 
     def cancel(self, job_id: int) -> Job:
         """Cancel a queued job."""
@@ -207,12 +212,16 @@ class FlashEngine:
         return device
 
     def packages_in_use(self) -> set[Path]:
-        """Packages that queued or running jobs still need: never pruned from the cache."""
-        return {
+        """Packages that queued or running jobs still need, and those cameras hold (the base
+        of their next delta): never pruned from the cache."""
+        queued = {
             Path(job.params["package"])
             for job in self.queue.jobs.values()
             if not job.state.final and "package" in job.params
         }
+        devices = self.registry.devices.values()
+        held = {Path(d.flashed_package) for d in devices if d.flashed_package}
+        return queued | held
 
     def busy(self, device: str) -> bool:
         """oakd is working on this camera, or just was (see QUIET_AFTER_S)."""
@@ -259,6 +268,7 @@ class FlashEngine:
                 self._preflight(device)
                 result = await self._call(job, device)
             except WorkerError as exc:
+                self._after_failed_attempt(job, device)
                 if exc.kind != "transient" or job.attempts > retries:
                     tries = f" (after {job.attempts} attempts)" if job.attempts > 1 else ""
                     raise OakdError(exc.message + tries) from None
@@ -328,8 +338,35 @@ class FlashEngine:
             "mxid": device.id,
             "min_bootloader": self.config().flash.min_bootloader,
         }
+        if job.kind in rules.FLASHES:
+            params |= self._delta_params(job, device)
         async with self.pool.worker() as worker:
             return await worker.call(OPS[job.kind], params, on_event)
+
+    def _delta_params(self, job: Job, device: Device) -> dict[str, Any]:
+        """What the worker needs to decide on a delta; and the journal entry, written before
+        anything reaches the camera, so that an unfinished write is never a delta's base."""
+        params = {
+            "delta": self.config().flash.delta and not job.params.get("full"),
+            "base": device.flashed_package,
+            "verdict": device.delta_verdict,
+            "journal": device.flash_journal is not None,
+        }
+        device.flash_journal = {"job": job.id, "since": time.time()}
+        self.store.upsert_device(device)
+        return params
+
+    def _after_failed_attempt(self, job: Job, device: Device) -> None:
+        """A flash that failed after it began writing may have landed: what the camera runs is
+        unknown now (never guessed), and the journal stays until a write is verified."""
+        if job.kind not in rules.FLASHES or device.flash_journal is None:
+            return
+        if job.phase in (None, JobPhase.CONNECTING, JobPhase.COMPARING):
+            device.flash_journal = None  # nothing was written
+        else:
+            device.flashed_hash = device.flashed_app = None
+        self.store.upsert_device(device)
+        self.bus.publish(EVENT_DEVICE_CHANGED, device.to_wire())
 
     def _succeeded(self, job: Job, device: Device, result: dict[str, Any]) -> None:
         now = time.time()
@@ -337,8 +374,12 @@ class FlashEngine:
             device.flashed_hash = job.params["hash"]
             device.flashed_app = result.get("app_name")
             device.flashed_at = now
+            device.flashed_package = job.params["package"]
+            device.flash_journal = None
+            device.delta_verdict = result.get("verdict") or device.delta_verdict
             device.state = DeviceState.FLASH_BOOTED
-            message = f"runs {device.flashed_app}"
+            job.result = {k: result[k] for k in WRITE_FACTS if k in result}
+            message = f"runs {device.flashed_app} ({describe_write(job.result)})"
         elif job.kind in (JobKind.FACTORY_RESET, JobKind.CLEAR_APP):
             device.flashed_hash = device.flashed_app = None
             message = "done"

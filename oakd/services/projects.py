@@ -15,9 +15,11 @@ from typing import Any
 
 from oakd.build import BuildOptions, BuildResult, PackageCache, Project, build_project
 from oakd.build.errors import BuildError
+from oakd.build.limits import app_region_size
 from oakd.config import Config, ProjectEntry
 from oakd.core.devices import Device, DeviceState
-from oakd.core.jobs import Job, JobKind
+from oakd.core.jobs import Job, JobKind, flash_params
+from oakd.core.package import HASH_CHARS
 from oakd.core.registry import DeviceRegistry
 from oakd.errors import ErrorCode, OakdError
 from oakd.protocol import EVENT_LOG, EVENT_PROJECT_BUILD, EVENT_PROJECT_CHANGED
@@ -28,7 +30,6 @@ from oakd.services.watcher import watch_directory
 from oakd.tasks import TaskSet
 
 log = logging.getLogger(__name__)
-HASH_CHARS = 12
 
 
 @dataclass
@@ -167,7 +168,9 @@ class ProjectService:
         self._drop(resolved)
         return project
 
-    async def flash_once(self, path: str, devices: list[str], force: bool) -> list[Job]:
+    async def flash_once(
+        self, path: str, devices: list[str], force: bool, full: bool = False
+    ) -> list[Job]:
         """Build a project now (not watched) and queue it to the cameras."""
         resolved = _resolve(path)
         targets = [self.registry.resolve(ref).id for ref in devices]
@@ -185,7 +188,7 @@ class ProjectService:
             detail = f"\n{result.failure.traceback}" if result.failure.traceback else ""
             raise BuildError(result.failure.kind, result.failure.message + detail)
         return [
-            self.engine.submit(JobKind.FLASH_PROJECT, d, self._params(result, force))
+            self.engine.submit(JobKind.FLASH_PROJECT, d, self._params(result, force, full))
             for d in targets
         ]
 
@@ -273,18 +276,19 @@ class ProjectService:
             device = self._device(ref)
             memory = (device.inspection or {}).get("memory") if device else None
             if memory and memory.get("size"):
-                sizes.append(memory["size"] - 8 * 1024 * 1024)
+                sizes.append(app_region_size(memory["size"]))
         return min(sizes) if sizes else None
 
-    def _params(self, result: BuildResult, force: bool) -> dict[str, Any]:
-        return {
-            "package": str(result.package),
-            "hash": result.fingerprint[:HASH_CHARS],
-            "app_name": result.app_name,
-            "size": result.size,
-            "source": str(result.project.path),
-            "force": force,
-        }
+    def _params(self, result: BuildResult, force: bool, full: bool = False) -> dict[str, Any]:
+        return flash_params(
+            str(result.package),
+            result.fingerprint[:HASH_CHARS],
+            result.app_name,
+            result.size,
+            str(result.project.path),
+            force,
+            full,
+        )
 
     def _flash(self, project: WatchedProject, result: BuildResult) -> tuple[list[str], str]:
         """Queue flashes where the camera does not already run this build."""

@@ -70,6 +70,14 @@ MIGRATIONS: tuple[str, ...] = (
         compress INTEGER NOT NULL
     );
     """,
+    # v3: delta flashing: the package a camera holds, the write journal, the verbatim verdict;
+    # what a finished job did.
+    """
+    ALTER TABLE devices ADD COLUMN flashed_package TEXT;
+    ALTER TABLE devices ADD COLUMN flash_journal TEXT;
+    ALTER TABLE devices ADD COLUMN delta_verdict TEXT;
+    ALTER TABLE jobs ADD COLUMN result TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -154,7 +162,7 @@ class Store:
         with self._db:
             self._db.execute("BEGIN")
             self._db.executemany(
-                "INSERT OR REPLACE INTO devices VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO devices VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [_device_row(d) for d in devices],
             )
 
@@ -187,7 +195,7 @@ class Store:
         """Write back a job's mutable fields."""
         self._db.execute(
             "UPDATE jobs SET state=?, phase=?, progress=?, error=?, message=?, started=?, "
-            "finished=?, attempts=?, params=? WHERE id=?",
+            "finished=?, attempts=?, params=?, result=? WHERE id=?",
             (
                 job.state.value,
                 job.phase.value if job.phase else None,
@@ -198,6 +206,7 @@ class Store:
                 job.finished,
                 job.attempts,
                 job.params_json(),
+                _json(job.result),
                 job.id,
             ),
         )
@@ -290,12 +299,19 @@ def _device_row(device: Device) -> tuple[Any, ...]:
         device.flashed_hash,
         device.flashed_app,
         device.flashed_at,
-        json.dumps(device.inspection) if device.inspection is not None else None,
+        _json(device.inspection),
+        device.flashed_package,
+        _json(device.flash_journal),
+        _json(device.delta_verdict),
     )
 
 
+def _json(value: dict[str, Any] | None) -> str | None:
+    return json.dumps(value) if value is not None else None
+
+
 def _device(row: tuple[Any, ...]) -> Device:
-    id_, address, state, first, last, fhash, fapp, fat, inspection = row
+    id_, address, state, first, last, fhash, fapp, fat, inspection, package, journal, verdict = row
     return Device(
         id=id_,
         address=address,
@@ -306,6 +322,9 @@ def _device(row: tuple[Any, ...]) -> Device:
         flashed_app=fapp,
         flashed_at=fat,
         inspection=json.loads(inspection) if inspection else None,
+        flashed_package=package,
+        flash_journal=json.loads(journal) if journal else None,
+        delta_verdict=json.loads(verdict) if verdict else None,
     )
 
 
@@ -324,6 +343,7 @@ def _job(row: tuple[Any, ...]) -> Job:
         started,
         finished,
         attempts,
+        result,
     ) = row
     return Job(
         id=id_,
@@ -339,4 +359,5 @@ def _job(row: tuple[Any, ...]) -> Job:
         started=started,
         finished=finished,
         attempts=attempts,
+        result=json.loads(result) if result else None,
     )

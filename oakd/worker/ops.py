@@ -18,13 +18,17 @@ from typing import Any, Protocol
 
 import depthai as dai
 
+from oakd.core.delta import FullReason
 from oakd.core.devices import DeviceState
+from oakd.core.package import APP_OFFSET
 from oakd.core.versions import Version
 from oakd.services.discovery import scan, scan_unicast
+from oakd.worker import delta as deltas
+from oakd.worker.errors import OpError
 
 MiB = 1024 * 1024
-APP_OFFSET = 8 * MiB  # NETWORK bootloader layout: the application starts at 8 MiB
 FACTORY_IMAGE_SIZE = 8 * MiB + 512  # the reset image: bootloader padded over config and header
+READ_FLASH_MIN = Version.parse("0.0.19")  # READ_FLASH, what deltas and proofs need
 COME_BACK_S = 45.0  # a reboot, plus depthai's own 15 s wait, plus margin
 
 
@@ -36,15 +40,6 @@ class Reporter(Protocol):
 
     def progress(self, value: float) -> None:
         """0..1 through the write."""
-
-
-class OpError(Exception):
-    """An operation that did not succeed; `kind` decides whether it is retried."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
 
 
 def _link_error(exc: RuntimeError, address: str, doing: str) -> OpError:
@@ -144,11 +139,12 @@ def op_inspect(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
 
 
 def op_flash(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
-    """Preflight, write, read back the app name, and see the camera boot the app."""
+    """Preflight, write (a delta where it is safe, else the whole package), read back the app
+    name, and see the camera boot the app."""
     address, mxid = params["address"], params["mxid"]
     package = Path(params["package"]).read_bytes()
     expected = params["app_name"]
-    with connected(address, report) as bl:
+    with connected(address, report) as bl, tempfile.TemporaryDirectory() as scratch:
         version = Version.parse(str(bl.getVersion()))
         minimum = Version.parse(params["min_bootloader"])
         if version < minimum and not params.get("force"):
@@ -158,21 +154,9 @@ def op_flash(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
                 f"reconnects; update it (`oakd bootloader-update {mxid} --yes`) or flash with "
                 "--force",
             )
-        memory = bl.getMemoryInfo(dai.DeviceBootloader.Memory.FLASH)
-        if memory.available and memory.size:
-            region = memory.size - APP_OFFSET
-            if len(package) > region:
-                raise OpError(
-                    "refused",
-                    f"the package ({len(package)} bytes) is larger than the camera's application "
-                    f"region ({region} bytes of {memory.size} in flash); make it smaller (compress "
-                    "it, drop unused assets)",
-                )
-        report.phase("writing")
-        _checked(
-            bl.flashDepthaiApplicationPackage(report.progress, bytearray(package)),
-            "write the package",
-        )
+        _check_room(bl, len(package))
+        io = deltas.FlashIO(bl, Path(scratch))
+        outcome = _write(io, params, package, version >= max(minimum, READ_FLASH_MIN), report)
         report.phase("verifying")
         name = bl.readApplicationInfo(dai.DeviceBootloader.Memory.FLASH).applicationName
         if name != expected:
@@ -181,7 +165,86 @@ def op_flash(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
                 f"after the write the camera reports the app {name!r}, not {expected!r}",
             )
     wait_back(address, mxid, {DeviceState.FLASH_BOOTED}, COME_BACK_S)
-    return {"app_name": name, "bootloader": str(version), "state": "flash_booted"}
+    return {"app_name": name, "bootloader": str(version), "state": "flash_booted", **outcome}
+
+
+def _check_room(bl: Any, size: int) -> None:
+    memory = bl.getMemoryInfo(dai.DeviceBootloader.Memory.FLASH)
+    if memory.available and memory.size:
+        region = memory.size - APP_OFFSET
+        if size > region:
+            raise OpError(
+                "refused",
+                f"the package ({size} bytes) is larger than the camera's application "
+                f"region ({region} bytes of {memory.size} in flash); make it smaller (compress "
+                "it, drop unused assets)",
+            )
+
+
+def _write(
+    io: deltas.FlashIO, params: dict[str, Any], package: bytes, can_read: bool, report: Reporter
+) -> dict[str, Any]:
+    """Write a delta if every check allows it, else (or if it fails) the whole package.
+    Returns what was done: mode, bytes written, the reason for a full write, the verdict."""
+    version = str(io.bl.getVersion())
+    verdict = params.get("verdict") or {}
+    reason: FullReason | None = None
+    detail = ""
+    if not params.get("delta", True):
+        reason = FullReason.DISABLED
+    elif not can_read:
+        reason = FullReason.OLD_BOOTLOADER
+    elif params.get("journal"):
+        reason = FullReason.JOURNAL
+    elif verdict.get("bootloader") != version:
+        reason = FullReason.UNPROVEN
+    elif not verdict.get("verbatim"):
+        reason = FullReason.NOT_VERBATIM
+    if reason is None:
+        base = _read_base(params.get("base"))
+        report.phase("comparing")
+        plan = deltas.choose(io, base, package)
+        if isinstance(plan, FullReason):
+            reason = plan
+        else:
+            assert base is not None
+            report.phase("writing")
+            try:
+                written = deltas.apply(io, plan, base, package, report.progress)
+                return {"mode": "delta", "written": written, "total": len(package)}
+            except deltas.DeltaFailed as exc:
+                reason, detail = exc.reason, exc.detail
+            except OpError as exc:
+                if exc.kind == "transient":
+                    raise
+                reason, detail = FullReason.ERROR, exc.message
+    report.phase("writing")
+    _checked(
+        io.bl.flashDepthaiApplicationPackage(report.progress, bytearray(package)),
+        "write the package",
+    )
+    outcome: dict[str, Any] = {
+        "mode": "full",
+        "written": len(package),
+        "total": len(package),
+        "reason": reason.value + (f" ({detail})" if detail else ""),
+    }
+    if can_read and verdict.get("bootloader") != version:
+        # Proven once per camera and bootloader: does the flash hold the package verbatim?
+        report.phase("verifying")
+        verbatim = deltas.holds_verbatim(io, package)
+        outcome["verdict"] = {"bootloader": version, "verbatim": verbatim, "at": time.time()}
+    return outcome
+
+
+def _read_base(path: str | None) -> bytes | None:
+    """The package oakd last wrote to the camera, if it is still in the cache."""
+    if not path:
+        return None
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return None
 
 
 def _simple(

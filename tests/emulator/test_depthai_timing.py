@@ -23,7 +23,9 @@ def test_progress_follows_the_write_speed(
     # whose watchdog goes unanswered, so this also shows the XLink loop never blocks.
     speed = 1.5e6
     camera = make_fleet(1, write_speed=speed).cameras[0]
-    duration = len(dap.raw) / speed
+    model = fl.WriteModel(speed)
+    duration = model.duration(len(dap.raw))  # erasing the sectors first, then programming
+    programming = len(dap.raw) / model.program_speed
     landed: list[tuple[float, bool, bool]] = []
     progress = Progress()
 
@@ -49,9 +51,9 @@ def test_progress_follows_the_write_speed(
     assert len(progress.values) >= 90
     # Each report arrives when that fraction has been programmed (within a second, which
     # leaves room for a busy machine; the whole write takes seven).
-    begin = progress.times[0] - progress.values[0] * duration
+    begin = progress.times[0] - progress.values[0] * programming
     for value, at in zip(progress.values, progress.times, strict=True):
-        assert abs(at - (begin + value * duration)) < 1.0, (value, at - begin)
+        assert abs(at - (begin + value * programming)) < 1.0, (value, at - begin)
     assert landed and landed[0][1:] == (True, True)  # programmed progressively
 
 
