@@ -94,6 +94,26 @@ class Job:
         return json.dumps(self.params, sort_keys=True)
 
 
+# How long a device operation may take before its worker is killed: generous, since a hang is
+# the only thing it is for. Writes are allowed a fifth of a NOR flash's 0.5 MB/s.
+SLOWEST_WRITE_BPS = 100_000
+SLOWEST_READ_BPS = 1_000_000
+FIXED_S = 120.0  # connecting (depthai waits up to 15 s for a reboot), rebooting, coming back
+WRITTEN = {  # bytes each non-flash job writes at the most
+    JobKind.FACTORY_RESET: 8 * 1024 * 1024 + 512,
+    JobKind.BOOTLOADER_UPDATE: 4 * 1024 * 1024,
+    JobKind.CLEAR_APP: 64 * 1024,
+    JobKind.CLEAR_CONFIG: 16 * 1024,
+    JobKind.NETWORK_CONFIG: 16 * 1024,
+}
+
+
+def deadline_s(kind: JobKind, params: dict[str, Any]) -> float:
+    """Seconds a job's device operation may run before it counts as hung."""
+    size = int(params.get("size", 0)) if kind in FLASHES else WRITTEN[kind]
+    return FIXED_S + size / SLOWEST_WRITE_BPS + size / SLOWEST_READ_BPS
+
+
 def flash_params(
     package: str, digest: str, app_name: str | None, size: int, source: str, force: bool, full: bool
 ) -> dict[str, Any]:

@@ -29,6 +29,7 @@ DISCOVER = struct.pack("<I", 1)
 REPLY = struct.Struct("<I32sI")  # command, MX ID, state (oak-poe-protocol.md §1.2)
 WIRE_STATES = {1: DeviceState.BOOTED, 3: DeviceState.BOOTLOADER, 4: DeviceState.FLASH_BOOTED}
 UNICAST_WINDOW_S = 0.5  # as long as depthai's own search listens
+SCAN_DEADLINE_S = 30.0  # a scan takes about a second; one that runs this long has hung
 
 # One complete scan (broadcast and static addresses), awaited from the event loop.
 Scanner = Callable[[Sequence[str]], Awaitable[list[Sighting]]]
@@ -111,7 +112,9 @@ class WorkerScanner:
     async def __call__(self, static_addresses: Sequence[str]) -> list[Sighting]:
         if self._worker is None or not self._worker.alive:
             self._worker = await Worker.start()
-        result = await self._worker.call("scan", {"static": list(static_addresses)})
+        result = await self._worker.call(
+            "scan", {"static": list(static_addresses)}, timeout=SCAN_DEADLINE_S
+        )
         return [Sighting(m, a, DeviceState(s)) for m, a, s in result["sightings"]]
 
     async def close(self) -> None:

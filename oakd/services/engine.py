@@ -341,7 +341,8 @@ class FlashEngine:
         if job.kind in rules.FLASHES:
             params |= self._delta_params(job, device)
         async with self.pool.worker() as worker:
-            return await worker.call(OPS[job.kind], params, on_event)
+            deadline = rules.deadline_s(job.kind, job.params)
+            return await worker.call(OPS[job.kind], params, on_event, deadline)
 
     def _delta_params(self, job: Job, device: Device) -> dict[str, Any]:
         """What the worker needs to decide on a delta; and the journal entry, written before

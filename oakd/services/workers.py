@@ -3,6 +3,11 @@
 Importing depthai takes about a second, so workers are started ahead and reused: the pool
 keeps one idle worker warm and grows up to the flash parallelism. A worker that dies is
 replaced; the operation it was running fails as transient (and is retried by the engine).
+
+Nothing a worker does can hang the daemon or flood its log: every call has a deadline, after
+which the worker is killed; its own output (depthai's C++ logger writes to fd 1 and 2) goes
+through a pipe and a rate limit (oakd.core.output), and a worker that floods it for seconds
+(depthai spinning on a dead link) is killed too.
 """
 
 from __future__ import annotations
@@ -12,15 +17,19 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from oakd.core.output import OutputLimiter, Verdict
 from oakd.tasks import TaskSet, wait_any
 
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 120.0  # importing depthai on a loaded machine
+DEFAULT_DEADLINE_S = 300.0  # a device operation that takes longer has hung
 EventHandler = Callable[[dict[str, Any]], None]
 
 
@@ -40,6 +49,9 @@ class Worker:
         self.proc = proc
         self.info = info
         self.busy = False
+        self.killed_because: str | None = None  # why oakd killed it, for the failed call
+        self._output = TaskSet()
+        self._output.start(self._relay_output(), name=f"worker {proc.pid} output")
 
     @classmethod
     async def start(cls) -> Worker:
@@ -50,6 +62,7 @@ class Worker:
             "oakd.worker",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
             env={**os.environ, "OAKD_PARENT_PID": str(os.getpid())},
         )
         worker = cls(proc, {})
@@ -63,8 +76,8 @@ class Worker:
 
     @property
     def alive(self) -> bool:
-        """The child is still running."""
-        return self.proc.returncode is None
+        """The child is still running, and oakd has not given up on it."""
+        return self.proc.returncode is None and self.killed_because is None
 
     async def _next(self) -> dict[str, Any]:
         assert self.proc.stdout is not None
@@ -72,7 +85,8 @@ class Worker:
             line = await self.proc.stdout.readline()
             if not line:
                 code = await self.proc.wait()
-                raise WorkerError("transient", f"the device worker died (exit code {code})")
+                why = self.killed_because or f"the device worker died (exit code {code})"
+                raise WorkerError("transient", why)
             try:
                 message = json.loads(line)
             except json.JSONDecodeError:
@@ -82,11 +96,31 @@ class Worker:
                 return message
 
     async def call(
-        self, op: str, params: dict[str, Any], on_event: EventHandler | None = None
+        self,
+        op: str,
+        params: dict[str, Any],
+        on_event: EventHandler | None = None,
+        timeout: float = DEFAULT_DEADLINE_S,
     ) -> dict[str, Any]:
-        """Run one operation; phase and progress events go to `on_event`."""
-        assert self.proc.stdin is not None
+        """Run one operation; phase and progress events go to `on_event`. Past `timeout`
+        seconds the worker is killed and the call fails as transient."""
         self.busy = True
+        try:
+            return await asyncio.wait_for(self._call(op, params, on_event), timeout)
+        except asyncio.TimeoutError:
+            self.kill(f"the camera did not finish ({op}) within {timeout:.0f} s")
+            raise WorkerError(
+                "transient",
+                f"the camera did not finish within {timeout:.0f} s (the deadline for {op}); "
+                "its device worker was stopped and will be replaced",
+            ) from None
+        finally:
+            self.busy = False
+
+    async def _call(
+        self, op: str, params: dict[str, Any], on_event: EventHandler | None
+    ) -> dict[str, Any]:
+        assert self.proc.stdin is not None
         try:
             self.proc.stdin.write(json.dumps({"op": op, "params": params}).encode() + b"\n")
             await self.proc.stdin.drain()
@@ -101,9 +135,40 @@ class Worker:
                 if on_event:
                     on_event(message)
         except (BrokenPipeError, ConnectionResetError):
-            raise WorkerError("transient", "the device worker died") from None
-        finally:
-            self.busy = False
+            raise WorkerError(
+                "transient", self.killed_because or "the device worker died"
+            ) from None
+
+    def kill(self, why: str) -> None:
+        """Kill the worker at once (SIGKILL); `why` becomes the error of its running call."""
+        self.killed_because = self.killed_because or why
+        if self.alive:
+            log.error("device worker %s: %s; killing it", self.proc.pid, why)
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.send_signal(signal.SIGKILL)
+
+    async def _relay_output(self) -> None:
+        """Copy the worker's own output (depthai's logger) to the log, within the limits."""
+        assert self.proc.stderr is not None
+        limiter = OutputLimiter()
+        pid = self.proc.pid
+        while True:
+            try:
+                line = await self.proc.stderr.readline()
+            except ValueError:  # a line longer than the stream's limit: take a piece
+                line = await self.proc.stderr.read(64 * 1024)
+            if not line:
+                break
+            now = time.monotonic()
+            text = line.decode(errors="replace").rstrip()[:2000]
+            verdict = limiter.take(now)
+            if verdict is Verdict.LOG:
+                log.warning("device worker %s: %s", pid, text)
+            elif verdict is Verdict.STOP:
+                self.kill(f"depthai in the device worker flooded its output ({text!r})")
+            dropped = limiter.report(now)
+            if dropped:
+                log.warning("device worker %s: %d more lines of output dropped", pid, dropped)
 
     async def stop(self) -> None:
         """Close stdin (the worker exits) and make sure it is gone."""
@@ -115,6 +180,7 @@ class Worker:
             with contextlib.suppress(ProcessLookupError):
                 self.proc.kill()
             await self.proc.wait()
+        await self._output.join(timeout=2)
 
 
 class WorkerPool:
