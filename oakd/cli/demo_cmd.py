@@ -27,9 +27,9 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--write-speed",
         type=float,
-        default=2e6,
+        default=5e5,
         metavar="BYTES_PER_S",
-        help="emulated flash speed (default 2e6; a real camera does about 5e5)",
+        help="emulated flash write speed (default 5e5, a real camera's NOR flash)",
     )
     p.set_defaults(func=run)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from oakd.client import Client
+from oakd.emulator.flash import DEFAULT_WRITE_SPEED
 from oakd.emulator.process import Fleet
 from oakd.errors import DaemonUnreachable
 from oakd.protocol import ListDevices, Watch
@@ -34,7 +35,9 @@ class DemoOptions:
 
     project: Path
     cameras: int = 3
-    write_speed: float = 2e6  # bytes/s: a real NOR flash does ~0.5 MB/s; the demo is quicker
+    # bytes/s: what a real NOR flash does. Only the first flash writes the whole package; every
+    # reload after it is a delta of a few blocks.
+    write_speed: float = DEFAULT_WRITE_SPEED
 
 
 def copy_sample(project: Path) -> bool:
@@ -51,7 +54,8 @@ class Demo:
 
     def __init__(self, options: DemoOptions) -> None:
         self.options = options
-        self.root = Path(tempfile.mkdtemp(prefix="oakd-demo-", dir="/tmp"))
+        # Under $TMPDIR (default /tmp): a Unix socket's path must stay short.
+        self.root = Path(tempfile.mkdtemp(prefix="oakd-demo-"))
         self.socket = self.root / "oakd.sock"
         self.fleet: Fleet | None = None
         self.daemon: subprocess.Popen[bytes] | None = None

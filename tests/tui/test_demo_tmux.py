@@ -68,8 +68,16 @@ def test_the_demo_shows_three_cameras_and_reflashes_them_on_an_edit(
     tmux: Tmux, short_tmp: Path
 ) -> None:
     project = short_tmp / "demo-project"
-    env = {"TERM": "xterm-256color", "PYTHONPATH": os.getcwd(), "HOME": str(short_tmp)}
-    tmux.start(f"{sys.executable} -m oakd demo --dir {project} --write-speed 20000000", env)
+    scratch = short_tmp / "t"
+    scratch.mkdir()
+    env = {
+        "TERM": "xterm-256color",
+        "PYTHONPATH": os.getcwd(),
+        "HOME": str(short_tmp),
+        "TMPDIR": str(scratch),  # where the demo keeps its daemon's socket
+    }
+    # The emulator's default NOR speed (0.5 MB/s): the first flash takes ~22 s, a reload not.
+    tmux.start(f"{sys.executable} -m oakd demo --dir {project}", env)
     ids = [mxid_for_index(i) for i in range(3)]
     wait_for(
         lambda: all(i in tmux.screen() for i in ids),
@@ -103,6 +111,13 @@ def test_the_demo_shows_three_cameras_and_reflashes_them_on_an_edit(
         f"the three cameras re-flashed with {second}",
         interval=0.5,
     )
+    [socket] = scratch.glob("oakd-demo-*/oakd.sock")
+    jobs = json.loads(oakd("jobs", "--json", "--socket", str(socket)).stdout)
+    reloads = [j for j in jobs if j["params"].get("app_name") == second and j["state"] == "done"]
+    assert len(reloads) == 3, jobs
+    for job in reloads:  # the reload wrote a few blocks, not the whole package
+        assert job["result"]["mode"] == "delta", job
+        assert job["result"]["written"] < job["result"]["total"] / 10, job
 
     tmux.keys("q")
     wait_for(lambda: "oakd demo: stopped" in tmux.screen(), 60, "the demo to stop", interval=0.5)
