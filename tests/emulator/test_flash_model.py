@@ -166,3 +166,30 @@ def test_boot_header_round_trip() -> None:
     assert len(raw) == 512
     assert fl.parse_boot_header(raw) == "0.0.29"
     assert fl.parse_boot_header(b"\xff" * 512) is None
+
+
+@pytest.mark.parametrize("sector", [64 * 1024, 4 * 1024])
+def test_a_write_erases_the_whole_sectors_it_touches(tmp_path: Path, sector: int) -> None:
+    flash = fl.FlashFile(tmp_path / "cam.flash", SMALL, "0.0.28")
+    model = fl.WriteModel(0, erase_sector=sector)
+    start = fl.APPLICATION_OFFSET
+    model.program(flash, start, b"\x11" * (3 * sector))
+    # A misaligned write into the middle sector: its neighbours in that sector are lost.
+    model.program(flash, start + sector + 100, b"\x22" * 10)
+    assert flash.read(start, sector) == b"\x11" * sector
+    middle = flash.read(start + sector, sector)
+    assert middle[:100] == b"\xff" * 100
+    assert middle[100:110] == b"\x22" * 10
+    assert middle[110:] == b"\xff" * (sector - 110)
+    assert flash.read(start + 2 * sector, sector) == b"\x11" * sector
+    flash.close()
+
+
+def test_the_config_write_erases_only_the_config(tmp_path: Path) -> None:
+    flash = fl.FlashFile(tmp_path / "cam.flash", SMALL, "0.0.28")
+    model = fl.WriteModel(0)
+    below = fl.CONFIG_OFFSET - 1024
+    model.program(flash, below, b"\x33" * 1024, exact=True)
+    model.program(flash, fl.CONFIG_OFFSET, b"\x44" * fl.CONFIG_SIZE, exact=True)
+    assert flash.read(below, 1024) == b"\x33" * 1024  # the user bootloader's tail survives
+    flash.close()
