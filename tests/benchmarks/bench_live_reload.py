@@ -158,7 +158,7 @@ def seed_flow(root: Path, runs: int) -> list[float]:
             started = time.time()
             name = f"seed-{n}"
             subprocess.run([sys.executable, str(script), camera.address, name], check=True)
-            camera.wait_for_state(CameraState.FLASH_BOOTED, timeout=60, after_boot=boots + 1)
+            camera.wait_for_state(CameraState.FLASH_BOOTED, timeout=60, after_boot=boots)
             app = camera.application_info()
             assert app is not None and app.application_name == name, app
             if n:
