@@ -7,7 +7,7 @@ a child's lines and counts the rest; a child that floods for seconds on end is b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 RATE = 20.0  # lines a second that reach the log, on average
@@ -35,7 +35,7 @@ class OutputLimiter:
     reported_at: float = 0.0
     _window_start: float = 0.0
     _window_lines: int = 0
-    _flood_since: float | None = field(default=None)
+    _flood_since: float | None = None
 
     def take(self, now: float) -> Verdict:
         """The verdict for a line that arrived at `now` (monotonic seconds)."""

@@ -169,6 +169,8 @@ class Worker:
             dropped = limiter.report(now)
             if dropped:
                 log.warning("device worker %s: %d more lines of output dropped", pid, dropped)
+        if limiter.dropped:
+            log.warning("device worker %s: %d more lines of output dropped", pid, limiter.dropped)
 
     async def stop(self) -> None:
         """Close stdin (the worker exits) and make sure it is gone."""
@@ -239,7 +241,7 @@ class WorkerPool:
             self._idle.append(worker)
         else:
             self._all.discard(worker)
-            if worker.alive:
+            if worker.proc.returncode is None:  # a spare, or one killed but not yet reaped
                 self._tasks.start(worker.stop(), name="stop worker")
 
     @contextlib.asynccontextmanager

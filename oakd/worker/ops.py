@@ -156,7 +156,8 @@ def op_flash(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
             )
         _check_room(bl, len(package))
         io = deltas.FlashIO(bl, Path(scratch))
-        outcome = _write(io, params, package, version >= max(minimum, READ_FLASH_MIN), report)
+        can_read = version >= max(minimum, READ_FLASH_MIN)
+        outcome = _write(io, params, package, str(version), can_read, report)
         report.phase("verifying")
         name = bl.readApplicationInfo(dai.DeviceBootloader.Memory.FLASH).applicationName
         if name != expected:
@@ -182,11 +183,15 @@ def _check_room(bl: Any, size: int) -> None:
 
 
 def _write(
-    io: deltas.FlashIO, params: dict[str, Any], package: bytes, can_read: bool, report: Reporter
+    io: deltas.FlashIO,
+    params: dict[str, Any],
+    package: bytes,
+    version: str,
+    can_read: bool,
+    report: Reporter,
 ) -> dict[str, Any]:
     """Write a delta if every check allows it, else (or if it fails) the whole package.
     Returns what was done: mode, bytes written, the reason for a full write, the verdict."""
-    version = str(io.bl.getVersion())
     verdict = params.get("verdict") or {}
     reason: FullReason | None = None
     detail = ""

@@ -64,6 +64,19 @@ def flash(daemon: DaemonProcess, camera: str, package: Path, *extra: str) -> dic
     return job
 
 
+def flashed(
+    make_fleet: Any, make_daemon: Any, base: Path, retries: int = 1, **fleet: Any
+) -> tuple[Any, DaemonProcess, dict[str, Any]]:
+    """One emulated camera and a daemon; `base` fully flashed. The fleet, the daemon, and the
+    first flash's job."""
+    cameras = make_fleet(1, **fleet)
+    daemon = make_daemon(retries=retries)
+    wait_online(daemon, 1)
+    first = flash(daemon, cameras.cameras[0].mxid, base)
+    assert first["state"] == "done", first
+    return cameras, daemon, first
+
+
 def assert_runs(camera: Any, package: Path) -> None:
     """The flash holds `package` over its extent and the camera boots it."""
     data = package.read_bytes()
@@ -76,11 +89,8 @@ def assert_runs(camera: Any, package: Path) -> None:
 def test_deltas_write_only_what_changed_and_leave_the_flash_as_a_full_write_would(
     make_fleet, make_daemon, build: Build
 ) -> None:
-    camera = make_fleet(1).cameras[0]
-    daemon = make_daemon()
-    wait_online(daemon, 1)
-    first = flash(daemon, camera.mxid, build("base"))
-    assert first["state"] == "done", first
+    fleet, daemon, first = flashed(make_fleet, make_daemon, build("base"))
+    camera = fleet.cameras[0]
     assert first["result"]["mode"] == "full"
     assert "proving" in first["result"]["reason"]
     [listed] = devices(daemon)
@@ -101,12 +111,13 @@ def test_deltas_write_only_what_changed_and_leave_the_flash_as_a_full_write_woul
         assert job["result"]["written"] < job["result"]["total"] / 2, (what, job["result"])
         assert_runs(camera, package)
 
-    board = flash(daemon, camera.mxid, build("board", board=True))
+    other_firmware = build("board", board=True)
+    board = flash(daemon, camera.mxid, other_firmware)
     assert board["state"] == "done" and board["result"]["mode"] == "full"
     assert "firmware section differs" in board["result"]["reason"]
-    assert_runs(camera, build("board", board=True))
+    assert_runs(camera, other_firmware)
 
-    forced = flash(daemon, camera.mxid, build("script", script="x = 3"), "--full")
+    forced = flash(daemon, camera.mxid, build("script3", script="x = 3"), "--full")
     assert forced["result"]["mode"] == "full" and "--full" in forced["result"]["reason"]
 
 
@@ -115,10 +126,8 @@ def test_a_camera_flashed_behind_oakds_back_gets_a_full_write(
 ) -> None:
     import depthai as dai
 
-    camera = make_fleet(1).cameras[0]
-    daemon = make_daemon()
-    wait_online(daemon, 1)
-    assert flash(daemon, camera.mxid, build("base"))["state"] == "done"
+    fleet, daemon, _ = flashed(make_fleet, make_daemon, build("base"))
+    camera = fleet.cameras[0]
     other = build("other", script="y = 1").read_bytes()
     bl = dai.DeviceBootloader(dai.DeviceInfo(camera.address))
     try:
@@ -149,11 +158,9 @@ def _delta_steps(base: Path, new: Path) -> tuple[int, int]:
 def test_a_torn_delta_never_boots_a_mix_and_the_next_flash_repairs_it(
     make_fleet, make_daemon, build: Build, where: str
 ) -> None:
-    camera = make_fleet(1).cameras[0]
-    daemon = make_daemon(retries=0)
-    wait_online(daemon, 1)
     base, new = build("base"), build("script", script="x = 2")
-    assert flash(daemon, camera.mxid, base)["state"] == "done"
+    fleet, daemon, _ = flashed(make_fleet, make_daemon, base, retries=0)
+    camera = fleet.cameras[0]
     writes, reads = _delta_steps(base, new)
     if where == "read-back":
         camera.faults.drop_read = reads - 1  # the first read after the writes
@@ -182,11 +189,9 @@ def test_a_torn_delta_never_boots_a_mix_and_the_next_flash_repairs_it(
 def test_a_dropped_delta_is_retried_as_a_full_write_in_the_same_job(
     make_fleet, make_daemon, build: Build
 ) -> None:
-    camera = make_fleet(1).cameras[0]
-    daemon = make_daemon(retries=1)
-    wait_online(daemon, 1)
     base, new = build("base"), build("script", script="x = 2")
-    assert flash(daemon, camera.mxid, base)["state"] == "done"
+    fleet, daemon, _ = flashed(make_fleet, make_daemon, base)
+    camera = fleet.cameras[0]
     camera.faults.drop_write = (2, 0.5)
     job = flash(daemon, camera.mxid, new)
     assert job["state"] == "done" and job["attempts"] == 2, job
@@ -195,14 +200,12 @@ def test_a_dropped_delta_is_retried_as_a_full_write_in_the_same_job(
 
 
 def test_the_emulator_killed_mid_delta_then_restarted(make_fleet, make_daemon, build) -> None:
-    # Slow writes (1 MB/s), so that the delta takes long enough to be killed in the middle.
-    fleet = make_fleet(1, write_speed=1e6)
+    # A 2 MB asset changes (32 blocks) at 1 MB/s: the delta's writes take ~2 s, long enough
+    # to be killed in the middle even on a loaded machine.
+    base = build("asset-a", asset=b"a" * 2_000_000)
+    new = build("asset-b", asset=b"b" * 2_000_000)
+    fleet, daemon, _ = flashed(make_fleet, make_daemon, base, retries=2, write_speed=1e6)
     camera = fleet.cameras[0]
-    daemon = make_daemon(retries=2)
-    wait_online(daemon, 1)
-    base, new = build("base"), build("script", script="x = 2")
-    first = flash(daemon, camera.mxid, base)
-    assert first["state"] == "done", first
     proc = daemon.cli_background("flash", camera.mxid, "--dap", str(new), "--wait", "--json")
     wait_for(
         lambda: camera.read_flash(APP_OFFSET, 512) == b"\xff" * 512,
