@@ -51,7 +51,12 @@ class Channel:
 
 def main(argv: list[str]) -> NoReturn:
     """Run one build and exit; the report is the last line on the channel."""
-    request = ChildRequest.from_arg(argv[1])
+    run_build(ChildRequest.from_arg(argv[1]))
+
+
+def run_build(request: ChildRequest) -> NoReturn:
+    """The build in this process: stdout is the channel, stderr the output pipe. Started as
+    `python -m oakd.build.child`, or forked by a warm zygote (zygote.py)."""
     channel = Channel()
     die_with_parent(request.parent_pid)
     limit_memory(request.memory_mb)

@@ -16,6 +16,8 @@ from typing import Any
 from oakd.build import BuildOptions, BuildResult, PackageCache, Project, build_project
 from oakd.build.errors import BuildError
 from oakd.build.limits import app_region_size
+from oakd.build.runner import child_env
+from oakd.build.warm import Zygote
 from oakd.config import Config, ProjectEntry
 from oakd.core.devices import Device, DeviceState
 from oakd.core.jobs import Job, JobKind, flash_params
@@ -98,6 +100,7 @@ class ProjectService:
         self.config = config
         self.cache = cache
         self.projects: dict[Path, WatchedProject] = {}
+        self.zygote = Zygote(child_env())  # forks warm builds; started on the first one
         self._tasks = TaskSet()
         self._stop = asyncio.Event()
 
@@ -111,6 +114,7 @@ class ProjectService:
         for project in self.projects.values():
             project.stop.set()
         await self._tasks.cancel_all()
+        await self.zygote.close()
 
     def sync_config(self) -> None:
         """Match the watched [[project]] tables to the config (at start and on reload)."""
@@ -267,7 +271,8 @@ class ProjectService:
         config = self.config()
         entry = ProjectEntry(str(project.path), project.entry, project.devices, project.compress)
         options = BuildOptions.from_config(config.build, entry, max_size=self._max_size(project))
-        return await build_project(Project(project.path, project.entry), options, self.cache)
+        where = Project(project.path, project.entry)
+        return await build_project(where, options, self.cache, self.zygote)
 
     def _max_size(self, project: WatchedProject) -> int | None:
         """The smallest application region among the targets whose memory is known."""
