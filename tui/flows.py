@@ -104,6 +104,7 @@ class Flows:
                 project=choice.project,
                 package=choice.package,
                 force=force,
+                full=choice.full,
             )
             outcome = await self.send(body)
             if outcome.ok:

@@ -107,6 +107,24 @@ async def test_flash_a_package_to_the_highlighted_camera(
         [flash] = await until_sent(pilot, standin, Flash)
         assert flash.devices == [mxid(1)]
         assert flash.package == str(package) and flash.project is None
+        assert not flash.full
+
+
+async def test_the_flash_dialog_can_ask_for_the_whole_package(
+    standin: StandInDaemon, tmp_path: Path
+) -> None:
+    package = tmp_path / "app.dap"
+    package.write_bytes(b"dap")
+    standin.devices = CAMERAS
+    app = build_app(standin.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected(pilot)
+        await pilot.press("down", "f")
+        screen = await screen_of(pilot, FlashScreen)
+        screen.query_one("#flash-path", Input).value = str(package)
+        await pilot.press("tab", "space", "shift+tab", "enter")  # the checkbox, back, flash
+        [flash] = await until_sent(pilot, standin, Flash)
+        assert flash.full and flash.package == str(package)
 
 
 async def test_a_refused_flash_of_an_old_bootloader_can_be_forced(

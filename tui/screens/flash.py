@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -11,17 +11,19 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from tui.suggest import PathSuggester
 
 
 @dataclass(frozen=True)
 class FlashChoice:
-    """Exactly one of `project` and `package`, as absolute paths (the daemon has another cwd)."""
+    """Exactly one of `project` and `package`, as absolute paths (the daemon has another cwd);
+    `full`: write the whole package, never a delta."""
 
     project: str | None = None
     package: str | None = None
+    full: bool = False
 
 
 def choose(text: str, cwd: Path | None = None) -> FlashChoice | str:
@@ -61,9 +63,11 @@ class FlashScreen(ModalScreen[FlashChoice | None]):
                 suggester=PathSuggester(),
                 id="flash-path",
             )
+            yield Checkbox("write the whole package (no delta)", id="flash-full", compact=True)
             yield Static("", id="flash-error", classes="dialog-error")
             yield Label(
-                "→ completes the path · enter flashes · escape cancels", classes="dialog-hint"
+                "→ completes the path · tab, space: whole package · enter flashes · escape cancels",
+                classes="dialog-hint",
             )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
@@ -85,7 +89,7 @@ class FlashScreen(ModalScreen[FlashChoice | None]):
         if isinstance(result, str):
             self.query_one("#flash-error", Static).update(Content(result))
             return
-        self.dismiss(result)
+        self.dismiss(replace(result, full=self.query_one("#flash-full", Checkbox).value))
 
     def action_cancel(self) -> None:
         """Flash nothing."""
