@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.text import Text
 
+from oakd.core.delta import describe_verdict
 from tui import model
 from tui.clock import Clock
 from tui.model import Wire
@@ -40,6 +41,7 @@ def device_page(device: Wire, clock: Clock) -> Text:
     _field(body, "flashed app", device.get("flashed_app"))
     _field(body, "flashed hash", device.get("flashed_hash"))
     _field(body, "flashed at", clock.format(device.get("flashed_at")))
+    _field(body, "delta flash", describe_verdict(device))
     inspection = device.get("inspection")
     if inspection:
         body.append("\ninspection\n", style="bold")

@@ -10,6 +10,7 @@ from typing import Any
 
 from oakd.cli.common import EXIT_FAILED, EXIT_OK, add_client_options, print_json, run_client
 from oakd.client import Client, unreachable
+from oakd.core.delta import describe_verdict
 from oakd.core.jobs import FINAL_STATES
 from oakd.protocol import (
     EVENT_JOB_CHANGED,
@@ -101,6 +102,7 @@ def inspect(args: argparse.Namespace) -> int:
             f"{' (user bootloader)' if bootloader.get('user_bootloader') else ''}"
         )
         print(f"flash       {memory.get('size', 0) // (1024 * 1024)} MiB")
+        print(f"deltas      {describe_verdict(device)}")
         print(f"application {app.get('name') or ('none' if not app.get('present') else '?')}")
         if net:
             kind = "static" if net.get("static") else "DHCP"

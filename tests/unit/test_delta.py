@@ -50,3 +50,12 @@ def test_full_writes_say_why() -> None:
     big_base = package(b"F" * 1000, b"a" * 8 * BLOCK)
     big_new = package(b"F" * 1000, b"b" * 8 * BLOCK)
     assert rules.plan(big_base[:HEADER_SIZE], big_base, big_new) is FullReason.TOO_LARGE
+
+
+def test_the_verdict_in_words() -> None:
+    assert "not proven yet" in rules.describe_verdict({"delta": None})
+    proven = {"delta": {"bootloader": "0.0.28", "verbatim": True}}
+    assert rules.describe_verdict(proven).startswith("yes")
+    refuted = {"delta": {"bootloader": "0.0.28", "verbatim": False}}
+    assert rules.describe_verdict(refuted).startswith("no")
+    assert "did not finish" in rules.describe_verdict({**proven, "write_unfinished": True})
