@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from oakd.errors import ErrorCode, ProtocolError
-from oakd.schema import SchemaError, build
+from oakd.schema import SchemaError, build, check_scalar
 
 PROTOCOL_VERSION = 1
 MAX_FRAME = 1024 * 1024  # bytes, newline included
@@ -230,17 +230,27 @@ class Envelope:
 
 def encode(message: dict[str, Any]) -> bytes:
     """One frame: compact JSON and a newline."""
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+    # ensure_ascii: a lone surrogate that slipped into a message is escaped, never unsendable.
+    return json.dumps(message, separators=(",", ":")).encode() + b"\n"
 
 
 def decode(line: bytes) -> dict[str, Any]:
     """Parse one frame into a JSON object, or raise ProtocolError(bad_frame)."""
+    if len(line) > MAX_FRAME:
+        raise ProtocolError(
+            f"a frame is limited to {MAX_FRAME} bytes, newline included; this one has {len(line)}",
+            ErrorCode.FRAME_TOO_LARGE,
+        )
     try:
         message = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:
+        raise ProtocolError(
+            "the frame nests too deeply to read; send one flat JSON object per line"
+        ) from None
+    except ValueError as exc:  # not JSON, not UTF-8, or a number too long to read
         raise ProtocolError(
             f"the frame is not valid JSON ({exc}); send one JSON object per line"
-        ) from exc
+        ) from None
     if not isinstance(message, dict):
         raise ProtocolError('a frame must be a JSON object, like {"id": 1, "type": ...}')
     return message
@@ -251,6 +261,10 @@ def parse_request(message: dict[str, Any]) -> Envelope:
     req_id = message.get("id")
     if not isinstance(req_id, (int, str)) or isinstance(req_id, bool):
         raise ProtocolError('every request needs an "id" (a number or a string)')
+    try:
+        check_scalar(req_id, "id")
+    except SchemaError as exc:
+        raise ProtocolError(f"bad request id: {exc}") from None
     kind = message.get("type")
     if not isinstance(kind, str):
         raise ProtocolError('every request needs a "type" (a string)')
@@ -268,6 +282,17 @@ def parse_request(message: dict[str, Any]) -> Envelope:
     except SchemaError as exc:
         raise ProtocolError(f"bad params for {kind!r}: {exc}", ErrorCode.BAD_PARAMS) from exc
     return Envelope(id=req_id, body=body)
+
+
+def valid_id(req_id: Any) -> int | str | None:
+    """A frame's id, if a response may carry it back; None otherwise."""
+    if not isinstance(req_id, (int, str)) or isinstance(req_id, bool):
+        return None
+    try:
+        check_scalar(req_id, "id")
+    except SchemaError:
+        return None
+    return req_id
 
 
 def make_request(req_id: int | str, body: Request) -> dict[str, Any]:

@@ -63,8 +63,30 @@ def _found(value: Any) -> str:
     return repr(value)
 
 
+INT_LIMIT = 2**63  # whole numbers fit SQLite's and C's 64 bits
+TEXT_LIMIT = 4096  # characters: a path's PATH_MAX
+
+
+def check_scalar(value: Any, path: str) -> None:
+    """Refuse what no field can use, whatever its type: a whole number outside 64 bits, and
+    text with a NUL byte, a lone surrogate (not UTF-8) or more than TEXT_LIMIT characters."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not -INT_LIMIT <= value < INT_LIMIT:
+            raise SchemaError(path, "expected a whole number from -2^63 to 2^63 - 1")
+    elif isinstance(value, str):
+        if len(value) > TEXT_LIMIT:
+            raise SchemaError(path, f"expected at most {TEXT_LIMIT} characters, got {len(value)}")
+        if "\x00" in value:
+            raise SchemaError(path, "expected text without NUL bytes")
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            raise SchemaError(path, "expected UTF-8 text (it holds a lone surrogate)") from None
+
+
 def convert(tp: Any, value: Any, path: str) -> Any:
     """Check `value` against the annotation `tp`; return it (nested dataclasses are built)."""
+    check_scalar(value, path)
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
         args = typing.get_args(tp)

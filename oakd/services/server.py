@@ -29,6 +29,7 @@ from oakd.protocol import (
     error,
     ok,
     parse_request,
+    valid_id,
 )
 from oakd.services.bus import EventBus
 from oakd.services.listener import Peer, peer_allowed, peer_of
@@ -174,9 +175,7 @@ class Session:
                 )
             self._requests.start(self._answer(envelope), name=f"request {envelope.body.TYPE}")
         except OakdError as exc:
-            self.send(
-                error(req_id if isinstance(req_id, (int, str)) else None, exc.code, exc.message)
-            )
+            self.send(error(valid_id(req_id), exc.code, exc.message))
 
     def _hello(self, req_id: int | str, hello: Hello) -> None:
         if hello.protocol != PROTOCOL_VERSION:

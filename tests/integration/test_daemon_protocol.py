@@ -7,6 +7,8 @@ import json
 import os
 import stat
 
+import pytest
+
 from oakd.protocol import MAX_FRAME, PROTOCOL_VERSION
 from tests.helpers import DaemonProcess, RawClient, oakd
 
@@ -222,3 +224,65 @@ def test_the_config_is_used_and_reported(short_tmp) -> None:
         assert status["config"] == str(config)
     finally:
         proc.stop()
+
+
+def test_a_frame_one_byte_over_the_limit_is_refused(daemon: DaemonProcess) -> None:
+    client = RawClient(daemon.socket)
+    client.hello()
+    head = b'{"id": 1, "type": "status", "params": {}, "pad": "'
+    tail = b'"}\n'
+    fits = head + b"x" * (MAX_FRAME - len(head) - len(tail)) + tail
+    assert len(fits) == MAX_FRAME
+    client.send_raw(fits)
+    answer = client.recv()
+    assert answer is not None and answer["id"] == 1  # answered (pad is no known field)
+    over = head + b"x" * (MAX_FRAME + 1 - len(head) - len(tail)) + tail
+    client.send_raw(over)
+    answer = client.recv()
+    assert answer is not None and answer["error"]["code"] == "frame_too_large", answer
+    still_serving(daemon)
+
+
+@pytest.mark.parametrize(
+    ("frame", "code", "names"),
+    [
+        (b"[" * 100_000, "bad_frame", "nests too deeply"),
+        (b'{"id": ' + b"9" * 5000 + b', "type": "status"}', "bad_frame", "not valid JSON"),
+        (b'{"id": "\\ud800", "type": "status"}', "bad_frame", "id"),
+        (
+            b'{"id": 1, "type": "jobs", "params": {"limit": 9223372036854775808}}',
+            "bad_params",
+            "params.limit",
+        ),
+        (
+            b'{"id": 1, "type": "cancel", "params": {"job": 99999999999999999999}}',
+            "bad_params",
+            "params.job",
+        ),
+        (
+            b'{"id": 1, "type": "flash", "params": {"devices": ["x"], '
+            b'"package": "/tmp/a\\u0000b"}}',
+            "bad_params",
+            "params.package",
+        ),
+        (
+            b'{"id": 1, "type": "flash", "params": {"devices": ["x"], "package": "/'
+            + b"a" * 10_000
+            + b'"}}',
+            "bad_params",
+            "params.package",
+        ),
+    ],
+)
+def test_hostile_frames_get_an_error_that_names_the_field(
+    daemon: DaemonProcess, frame: bytes, code: str, names: str
+) -> None:
+    client = RawClient(daemon.socket)
+    client.hello()
+    client.send_raw(frame + b"\n")
+    answer = client.recv()
+    assert answer is not None and answer["ok"] is False, answer
+    assert answer["error"]["code"] == code, answer
+    assert names in answer["error"]["message"], answer
+    assert client.request(2, "status")["ok"]  # the same session goes on
+    assert "crashed" not in daemon.log() and "internal" not in daemon.log()
