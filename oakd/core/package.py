@@ -28,6 +28,9 @@ FLAG_BOOTABLE = 0x1
 APP_NAME = "app_name"
 REQUIRED = ("__firmware", "pipeline")  # without these nothing boots
 HASH_CHARS = 12
+# No file larger than this can be a package a camera holds: the application region of a 64 MiB
+# flash (OAK PoE cameras are believed to have 32 MiB; the worker checks the real region).
+MAX_PACKAGE_SIZE = 64 * 1024 * 1024 - APP_OFFSET
 NAME_WITH_HASH = re.compile(r"^(?P<base>.*)@(?P<hash>[0-9a-f]{12})$")
 
 

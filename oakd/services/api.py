@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from pathlib import Path
@@ -120,7 +121,10 @@ class Api:
             )
             return [j.to_wire() for j in jobs]
         assert body.package is not None
-        params = self.engine.prepare_package(Path(body.package), body.force, body.full)
+        # Off the event loop: reading and caching a package takes tens of milliseconds.
+        params = await asyncio.to_thread(
+            self.engine.prepare_package, Path(body.package), body.force, body.full
+        )
         for d in devices:
             self.engine.check(JobKind.FLASH_PACKAGE, d.id, params)
         jobs = [self.engine.submit(JobKind.FLASH_PACKAGE, d.id, params) for d in devices]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +22,7 @@ from oakd.config import Config
 from oakd.core import jobs as rules
 from oakd.core.devices import Device, DeviceState
 from oakd.core.jobs import DESTRUCTIVE, LOSSES, Job, JobKind, JobPhase, JobQueue, JobState
-from oakd.core.package import PackageError, inspect_package, named_with_hash
+from oakd.core.package import MAX_PACKAGE_SIZE, PackageError, inspect_package, named_with_hash
 from oakd.core.registry import DeviceRegistry
 from oakd.core.versions import Version
 from oakd.errors import ErrorCode, OakdError
@@ -55,6 +57,30 @@ def describe_write(result: dict[str, Any]) -> str:
         return f"delta: {short_size(result['written'])} of {short_size(result['total'])} written"
     reason = result.get("reason")
     return f"full write{': ' + reason if reason else ''}"
+
+
+def read_package_file(path: Path) -> bytes:
+    """The bytes of a .dap file; only a regular file no larger than any package can be, so that
+    a FIFO, a device or a huge file is refused before anything is read (call it off the event
+    loop: it reads up to tens of MB)."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; a regular file ignores it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise refused(f"cannot read the package {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise refused(
+                f"{path} is not a regular file (a FIFO, a device or a directory?); give the "
+                "path of a .dap package file"
+            )
+        if info.st_size > MAX_PACKAGE_SIZE:
+            raise refused(
+                f"{path} has {short_size(info.st_size)}, more than any camera's application "
+                f"region ({short_size(MAX_PACKAGE_SIZE)}): it is not a package a camera can hold"
+            )
+        return file.read(MAX_PACKAGE_SIZE + 1)
 
 
 def refused(message: str) -> OakdError:
@@ -139,10 +165,7 @@ class FlashEngine:
     def prepare_package(self, path: Path, force: bool, full: bool = False) -> dict[str, Any]:
         """Read a .dap file, check it can boot, give it an app name carrying its hash, and
         keep it in the package cache. Returns the flash job's params."""
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise refused(f"cannot read the package {path}: {exc.strerror}") from None
+        data = read_package_file(path)
         try:
             named, digest = named_with_hash(data, path.stem)
             info = inspect_package(named)

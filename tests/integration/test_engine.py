@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -397,6 +398,21 @@ def test_packages_that_cannot_work_are_refused_before_anything_is_written(
     headless.write_bytes(bytes(data))
     refused = daemon.cli("flash", camera.mxid, "--dap", str(headless))
     assert refused.returncode == 1 and "no __firmware section" in refused.stderr
+    # Nothing is read from what cannot be a package: a FIFO with no writer (it used to freeze
+    # the daemon), a device that never ends, a 2 GB (sparse) file.
+    fifo = short_tmp / "fifo.dap"
+    os.mkfifo(fifo)
+    huge = short_tmp / "huge.dap"
+    with huge.open("wb") as f:
+        f.truncate(2 * 1024**3)
+    for path, said in (
+        (fifo, "not a regular file"),
+        (Path("/dev/zero"), "not a regular file"),
+        (huge, "more than any camera's application region"),
+    ):
+        refused = daemon.cli("flash", camera.mxid, "--dap", str(path), timeout=30)
+        assert refused.returncode == 1 and said in refused.stderr, (path, refused.stderr)
+        assert daemon.cli("status", timeout=10).returncode == 0
 
     result = daemon.cli(
         "flash", camera.mxid, "--dap", str(dap_file), "--wait", "--json", timeout=180
