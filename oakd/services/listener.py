@@ -97,7 +97,7 @@ def bind_socket(path: Path, group_gid: int | None = None) -> socket.socket:
         os.chmod(path, 0o660 if group_gid is not None else 0o600)
         if group_gid is not None:
             os.chown(path, -1, group_gid)
-        sock.listen(128)
+        sock.listen(socket.SOMAXCONN)  # a burst of clients waits; the server caps what it serves
     except BaseException:
         sock.close()
         raise

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,11 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Any], Awaitable[Any]]
 QUEUE_LIMIT = 1024  # frames waiting for one client before it is dropped
 INFLIGHT_LIMIT = 64  # requests one client may have running at once
+# Clients served at once, well below a service's default of 1024 open files. At the limit a new
+# client takes the place of the oldest one that has not said hello yet, so that connections that
+# never speak cannot shut out an `oakd status`; with none such, the newcomer is refused.
+MAX_CLIENTS = 256
+HELLO_TIMEOUT_S = 10.0  # a client that says nothing this long after connecting is closed
 
 
 class Session:
@@ -63,10 +69,16 @@ class Session:
         self._requests = TaskSet()
         self._writer_task: asyncio.Task[None] | None = None
         self._closing = False
+        self.connected_at = time.monotonic()
 
     def __repr__(self) -> str:
         name = f" {self.client_name}" if self.client_name else ""
         return f"client{name} (pid {self.peer.pid}, uid {self.peer.uid})"
+
+    @property
+    def greeted(self) -> bool:
+        """The client has said hello: it is a client, not just a connection."""
+        return self._greeted
 
     def push(self, frame: bytes) -> None:
         """Queue a frame for this client; drop the client if it cannot keep up."""
@@ -134,7 +146,21 @@ class Session:
     async def _read_loop(self) -> None:
         while not self._closing:
             try:
-                line = await self._reader.readline()
+                if self._greeted:
+                    line = await self._reader.readline()
+                else:
+                    line = await asyncio.wait_for(self._reader.readline(), HELLO_TIMEOUT_S)
+            except asyncio.TimeoutError:
+                self.send(
+                    error(
+                        None,
+                        ErrorCode.HELLO_REQUIRED,
+                        f"no hello within {HELLO_TIMEOUT_S:g} s of connecting; the connection "
+                        "is closed",
+                    )
+                )
+                self.finish()
+                return
             except ValueError:  # the StreamReader's limit: a frame over MAX_FRAME
                 self.send(
                     error(
@@ -251,7 +277,10 @@ class Server:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until `stop` is set, then disconnect everyone and remove the socket file."""
-        server = await asyncio.start_unix_server(self._accept, sock=self._sock, limit=MAX_FRAME)
+        # asyncio listens again with its own backlog (100 by default): keep the kernel's.
+        server = await asyncio.start_unix_server(
+            self._accept, sock=self._sock, limit=MAX_FRAME, backlog=socket.SOMAXCONN
+        )
         try:
             await stop.wait()
         finally:
@@ -277,6 +306,23 @@ class Server:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = peer_of(writer.get_extra_info("socket"))
         session = Session(self, reader, writer, peer)
+        if len(self.sessions) >= MAX_CLIENTS:
+            silent = [s for s in self.sessions if not s.greeted]
+            if silent:
+                min(silent, key=lambda s: s.connected_at).drop(
+                    f"{MAX_CLIENTS} clients are connected and it had not said hello"
+                )
+            else:
+                log.warning("refusing %r: %d clients are connected already", session, MAX_CLIENTS)
+                session.send(
+                    error(
+                        None,
+                        ErrorCode.BUSY,
+                        f"the daemon serves {MAX_CLIENTS} clients at once and has that many; "
+                        "close some (TUIs, `oakd watch --follow`) and try again",
+                    )
+                )
+                session.finish()
         if not peer_allowed(peer, self._group_gid):
             log.warning("refusing %r: not the daemon's user, root or the socket group", session)
             session.send(

@@ -286,3 +286,19 @@ def test_hostile_frames_get_an_error_that_names_the_field(
     assert names in answer["error"]["message"], answer
     assert client.request(2, "status")["ok"]  # the same session goes on
     assert "crashed" not in daemon.log() and "internal" not in daemon.log()
+
+
+def test_silent_connections_cannot_shut_out_a_status(daemon: DaemonProcess) -> None:
+    # 300 connections that never say hello: more than the daemon serves at once (256).
+    silent = [RawClient(daemon.socket, timeout=30) for _ in range(300)]
+    assert daemon.cli("status", timeout=20).returncode == 0
+    # The oldest silent ones made room for the newer ones...
+    assert silent[0].recv() is None
+    # ...and every silent one is closed once its time to say hello has passed.
+    last = silent[-1].recv()
+    assert last is not None and last["error"]["code"] == "hello_required", last
+    assert "no hello within" in last["error"]["message"]
+    assert silent[-1].recv() is None
+    for client in silent:
+        client.close()
+    still_serving(daemon)
