@@ -20,13 +20,18 @@ from types import ModuleType
 from typing import Any, NoReturn
 
 from oakd.build.cache import PackageCache
-from oakd.build.confine import die_with_parent, limit_memory, release_ballast
+from oakd.build.confine import (
+    die_with_parent,
+    limit_memory,
+    private_pid_namespace,
+    release_ballast,
+)
 from oakd.build.diagnosis import Refusal, describe_type, user_failure
 from oakd.build.errors import FailureKind
 from oakd.build.fingerprint import Toolchain, fingerprint_document, fingerprint_of
 from oakd.build.firmware import compress_package
 from oakd.build.naming import app_name
-from oakd.build.project import entry_missing_message
+from oakd.build.project import entry_missing_message, entry_outside_message
 from oakd.build.wire import ChildReport, ChildRequest, Phase, phase_line
 from oakd.core.package import PackageError
 
@@ -59,8 +64,9 @@ def run_build(request: ChildRequest) -> NoReturn:
     `python -m oakd.build.child`, or forked by a warm zygote (zygote.py)."""
     channel = Channel()
     die_with_parent(request.parent_pid)
-    limit_memory(request.memory_mb)
     report = ChildReport()
+    report.confinement = private_pid_namespace() or ""  # why not, if it could not be made
+    limit_memory(request.memory_mb)
     try:
         Build(request, channel, report).run()
         report.ok = True
@@ -137,6 +143,9 @@ class Build:
                 FailureKind.PROJECT_MISSING,
                 f"the project directory {self.project} is gone or unreadable ({exc.strerror})",
             ) from None
+        outside = entry_outside_message(self.project, self.request.entry)
+        if outside:
+            raise Refusal(FailureKind.ENTRY_MISSING, outside)
         if not self.entry.is_file():
             message = entry_missing_message(self.project, self.entry)
             raise Refusal(FailureKind.ENTRY_MISSING, message)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import resource
 import signal
+from pathlib import Path
 
 # Address space set aside for reporting a MemoryError: freed first thing when one is caught,
 # so that formatting the traceback and writing the report do not fail in turn.
@@ -33,12 +36,64 @@ def release_ballast() -> None:
 def die_with_parent(parent_pid: int) -> None:
     """Die when the builder dies: the time limit lives in the parent, so an orphaned endless
     loop would otherwise run forever. Exits at once if the parent is already gone."""
-    try:
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # not Linux: the parent's kill on timeout remains
+    _die_with_parent_now()  # on other systems than Linux: the parent's kill on timeout remains
     if os.getppid() != parent_pid:
         os._exit(1)
+
+
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+
+
+def private_pid_namespace() -> str | None:
+    """Run the rest of this build in a PID namespace of its own, so that nothing the user's code
+    starts (even with setsid) outlives the build: when the namespace's first process ends, the
+    kernel kills every process left in it.
+
+    Three processes: this one stays outside, waits and passes the build's end on (an exit
+    status, or death by the same signal); the namespace's first process only reaps (a PID 1
+    ignores signals it has no handler for, which user code would notice); the build runs as its
+    child and returns from this call. Returns None there, or why no namespace could be made (as
+    a user without user namespaces): then the build goes on in this process, as before.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.getuid(), os.getgid()
+    flags = CLONE_NEWPID | (0 if uid == 0 else CLONE_NEWUSER)
+    if libc.unshare(flags) != 0:
+        return os.strerror(ctypes.get_errno())
+    if flags & CLONE_NEWUSER:
+        try:  # the same uid and gid inside: files keep their owner
+            Path("/proc/self/setgroups").write_text("deny")
+            Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+            Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+        except OSError as exc:
+            return f"cannot map the user into its namespace ({exc.strerror})"
+    ends_r, ends_w = os.pipe()
+    first = os.fork()
+    if first:  # outside: mirror how the build ended
+        os.close(ends_w)
+        os.waitpid(first, 0)
+        end = os.read(ends_r, 64).decode() or "exit 1"
+        how, number = end.split()
+        if how == "signal":
+            signal.signal(int(number), signal.SIG_DFL)
+            os.kill(os.getpid(), int(number))
+        os._exit(int(number))
+    os.close(ends_r)
+    _die_with_parent_now()
+    build = os.fork()
+    if build:  # PID 1 of the namespace: wait for the build, report, and take the rest along
+        _, status = os.waitpid(build, 0)
+        if os.WIFSIGNALED(status):
+            os.write(ends_w, f"signal {os.WTERMSIG(status)}".encode())
+        else:
+            os.write(ends_w, f"exit {os.WEXITSTATUS(status)}".encode())
+        os._exit(0)
+    os.close(ends_w)
+    _die_with_parent_now()
+    return None
+
+
+def _die_with_parent_now() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG

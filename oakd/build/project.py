@@ -38,6 +38,18 @@ class Project:
         return cls(path=Path(entry.path).expanduser().resolve(), entry=entry.entry)
 
 
+def entry_outside_message(project: Path, entry: str) -> str | None:
+    """Why `entry` may not be the entry file of `project` (it leads outside it), or None."""
+    root = project.resolve()
+    target = (root / entry).resolve()
+    if target == root or root not in target.parents:
+        return (
+            f"the entry {entry!r} is outside the project {root}: a project's code must live "
+            "in its directory; move the file in, or watch the directory that holds it"
+        )
+    return None
+
+
 def entry_missing_message(project: Path, entry: Path) -> str:
     """No entry file: say which one was looked for and how to name another."""
     return (

@@ -35,7 +35,7 @@ from oakd.build.model import (
 )
 from oakd.build.naming import app_name_base
 from oakd.build.output import CapturedOutput, TailBuffer
-from oakd.build.project import Project, entry_missing_message
+from oakd.build.project import Project, entry_missing_message, entry_outside_message
 from oakd.build.warm import ForkedChild, Zygote
 from oakd.build.wire import ChildReport, ChildRequest, Phase
 
@@ -228,6 +228,9 @@ def _precheck(project: Project, cache: PackageCache) -> Failure | None:
     if not project.path.is_dir():
         state = "is not a directory" if project.path.exists() else "does not exist"
         return Failure(FailureKind.PROJECT_MISSING, f"the project directory {project.path} {state}")
+    outside = entry_outside_message(project.path, project.entry)
+    if outside:
+        return Failure(FailureKind.ENTRY_MISSING, outside)
     if not project.entry_path.is_file():
         return Failure(
             FailureKind.ENTRY_MISSING, entry_missing_message(project.path, project.entry_path)

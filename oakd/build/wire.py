@@ -71,6 +71,7 @@ class ChildReport:
     nodes: list[tuple[int, str, str]] = field(default_factory=list)  # id, type, stream
     timings: dict[str, float] = field(default_factory=dict)  # import_s, user_s, ...
     depthai_version: str = ""
+    confinement: str = ""  # why the build had no PID namespace of its own ('' when it had)
 
     def to_line(self) -> bytes:
         """The report as one message line."""

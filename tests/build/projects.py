@@ -40,6 +40,27 @@ def write_project(
     return path
 
 
+# User code that records its pid and that of a process it starts (in a session of its own when
+# `{session}` is True, as a daemon would), so that tests can check nothing survives the build.
+# Host pids, read from /proc/self: the build may run in a PID namespace of its own, whose pids
+# mean nothing outside it.
+SPAWN_AND_RECORD = """
+import os, subprocess, sys, time
+with open("pids", "w") as f:
+    f.write(os.readlink("/proc/self") + "\\n")
+record = ("import os, time; open('pids', 'a').write(os.readlink('/proc/self') + '\\\\n'); "
+          "time.sleep(300)")
+subprocess.Popen([sys.executable, "-c", record], start_new_session={session})
+while open("pids").read().count("\\n") < 2:
+    time.sleep(0.01)
+"""
+
+
+def spawn_and_record(session: bool = False) -> str:
+    """SPAWN_AND_RECORD, the sleeper in the build's session or in one of its own."""
+    return SPAWN_AND_RECORD.format(session=session)
+
+
 def pid_alive(pid: int) -> bool:
     """The process exists and is not a zombie (PID 1 in a container may never reap one)."""
     try:

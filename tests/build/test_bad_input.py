@@ -24,17 +24,14 @@ from oakd.build import (
     build_project_sync,
 )
 from oakd.build.wire import ChildRequest
-from tests.build.projects import pid_alive, read_pids, write_project
+from tests.build.projects import (
+    PIPELINE,
+    pid_alive,
+    read_pids,
+    spawn_and_record,
+    write_project,
+)
 from tests.helpers import wait_for
-
-# The user's code records its pid, and that of a process it starts, so that tests can check
-# that nothing survives the build.
-SPAWN_AND_RECORD = """
-import os, subprocess, sys
-sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
-with open("pids", "w") as f:
-    f.write(f"{os.getpid()}\\n{sleeper.pid}\\n")
-"""
 
 
 def build(project: Path, cache: PackageCache, **options: Any) -> BuildResult:
@@ -111,7 +108,7 @@ def test_the_wrong_type(tmp_path: Path, cache: PackageCache, code: str, said: st
 def test_an_endless_loop_hits_the_time_limit_and_nothing_survives(
     tmp_path: Path, cache: PackageCache
 ) -> None:
-    code = SPAWN_AND_RECORD + "\ndef create_pipeline():\n    while True:\n        pass\n"
+    code = spawn_and_record() + "\ndef create_pipeline():\n    while True:\n        pass\n"
     project = write_project(tmp_path, code)
     result = build(project, cache, timeout_s=2.0)
     assert kind(result) is FailureKind.TIMEOUT and result.failure
@@ -245,7 +242,7 @@ child.main(["child", json.dumps(request)])
 async def test_cancelling_a_build_kills_the_child_and_what_it_started(
     tmp_path: Path, cache: PackageCache
 ) -> None:
-    code = SPAWN_AND_RECORD + "\nimport time\ntime.sleep(300)\n"
+    code = spawn_and_record() + "\nimport time\ntime.sleep(300)\n"
     project = write_project(tmp_path, code)
     options = BuildOptions(timeout_s=60)
     task = asyncio.ensure_future(build_project(Project(project), options, cache))
@@ -268,3 +265,30 @@ def test_a_crash_names_the_signal(tmp_path: Path, cache: PackageCache) -> None:
     result = build(write_project(tmp_path, code), cache)
     assert kind(result) is FailureKind.CRASHED and result.failure
     assert "killed by SIGSEGV while running your pipeline code" in result.failure.message
+
+
+def test_a_process_started_in_a_session_of_its_own_does_not_outlive_the_build(
+    tmp_path: Path, cache: PackageCache
+) -> None:
+    # A daemonizing subprocess leaves the build's process group, so the group kill misses it;
+    # the build's PID namespace does not.
+    project = write_project(tmp_path, spawn_and_record(session=True) + PIPELINE)
+    options = BuildOptions(timeout_s=20.0, fingerprint_only=True)
+    result = build_project_sync(Project(project), options, cache)
+    assert result.ok, result.failure
+    pids = read_pids(project / "pids")
+    assert len(pids) == 2
+    wait_for(lambda: not any(pid_alive(p) for p in pids), 10, "the escaped sleeper to die")
+
+
+def test_an_entry_outside_the_project_is_refused(tmp_path: Path, cache: PackageCache) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.py").write_text("open('ran', 'w').write('yes')\n")
+    project = write_project(tmp_path)
+    result = build_project_sync(
+        Project(project, entry="../outside/x.py"), BuildOptions(fingerprint_only=True), cache
+    )
+    assert kind(result) is FailureKind.ENTRY_MISSING and result.failure
+    assert "is outside the project" in result.failure.message
+    assert not (outside / "ran").exists() and not (project / "ran").exists()

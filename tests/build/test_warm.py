@@ -12,21 +12,12 @@ import pytest
 from oakd.build import BuildOptions, FailureKind, Outcome, PackageCache, Project, build_project
 from oakd.build.runner import child_env
 from oakd.build.warm import Zygote
-from tests.build.projects import pid_alive, read_pids, write_project
+from tests.build.projects import pid_alive, read_pids, spawn_and_record, write_project
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.timeout(180)
 
-SPAWN_AND_LOOP = """
-import os, subprocess, sys
-sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
-with open("pids", "w") as f:
-    f.write(f"{os.getpid()}\\n{sleeper.pid}\\n")
-
-def create_pipeline():
-    while True:
-        pass
-"""
+LOOP = "\ndef create_pipeline():\n    while True:\n        pass\n"
 BAD = {
     FailureKind.SYNTAX: "def create_pipeline(:\n    pass\n",
     FailureKind.EXCEPTION: "def create_pipeline():\n    raise ValueError('no camera here')\n",
@@ -72,7 +63,7 @@ async def test_forked_builds_fail_as_fresh_ones_do_and_leave_nothing_behind(
             assert result.failure.kind is expected, (expected, result.failure)
             if expected is FailureKind.EXITED:
                 assert result.output.text == "bye\n"
-        looping = write_project(tmp_path / "loop", SPAWN_AND_LOOP)
+        looping = write_project(tmp_path / "loop", spawn_and_record(session=True) + LOOP)
         result = await build_project(Project(looping), BuildOptions(timeout_s=2.0), cache, zygote)
         assert result.failure is not None and result.failure.kind is FailureKind.TIMEOUT
         pids = read_pids(looping / "pids")
