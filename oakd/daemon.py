@@ -18,6 +18,7 @@ from pathlib import Path
 
 from oakd import __version__
 from oakd.build.cache import PackageCache
+from oakd.build.confine import Shield
 from oakd.config import Config, load_config
 from oakd.core.registry import DeviceRegistry
 from oakd.errors import ConfigError
@@ -124,6 +125,11 @@ class Daemon:
             self.engine,
             lambda: self.config,
             PackageCache(cache / "packages"),
+            Shield(
+                read_only=(str(self.options.state_dir),),
+                writable=(str(cache),),
+                hidden=(str(path or Path(sock.getsockname())),),
+            ),
         )
         api = Api(self, store, path or Path(sock.getsockname()), self.options.state_dir)
         server = Server(sock, path, bus, api.table(), group)

@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 
 from oakd.build.cache import PackageCache
 from oakd.build.confine import (
+    Shield,
     die_with_parent,
     limit_memory,
     private_pid_namespace,
@@ -65,7 +66,8 @@ def run_build(request: ChildRequest) -> NoReturn:
     channel = Channel()
     die_with_parent(request.parent_pid)
     report = ChildReport()
-    report.confinement = private_pid_namespace() or ""  # why not, if it could not be made
+    shield = Shield(request.read_only, request.writable, request.hidden)
+    report.confinement = private_pid_namespace(shield) or ""  # what could not be done
     limit_memory(request.memory_mb)
     try:
         Build(request, channel, report).run()

@@ -7,7 +7,9 @@ import ctypes
 import os
 import resource
 import signal
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # Address space set aside for reporting a MemoryError: freed first thing when one is caught,
 # so that formatting the traceback and writing the report do not fail in turn.
@@ -41,11 +43,28 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
+MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
+# statvfs flags a remount must keep (the kernel locks them on mounts from outside a user
+# namespace): ST_* -> MS_*.
+KEPT_FLAGS = {2: 2, 4: 4, 8: 8, 1024: 1024, 2048: 2048, 4096: 1 << 21}
 
 
-def private_pid_namespace() -> str | None:
+@dataclass(frozen=True)
+class Shield:
+    """What a build's code may not touch: directories it sees read-only (the daemon's state),
+    directories under those it may still write (the package cache), files it does not see at
+    all (the daemon's socket: its API would let the build flash, reset or reconfigure cameras).
+    """
+
+    read_only: tuple[str, ...] = ()
+    writable: tuple[str, ...] = ()
+    hidden: tuple[str, ...] = ()
+
+
+def private_pid_namespace(shield: Shield | None = None) -> str | None:
     """Run the rest of this build in a PID namespace of its own, so that nothing the user's code
     starts (even with setsid) outlives the build: when the namespace's first process ends, the
     kernel kills every process left in it.
@@ -58,7 +77,7 @@ def private_pid_namespace() -> str | None:
     """
     libc = ctypes.CDLL(None, use_errno=True)
     uid, gid = os.getuid(), os.getgid()
-    flags = CLONE_NEWPID | (0 if uid == 0 else CLONE_NEWUSER)
+    flags = CLONE_NEWPID | CLONE_NEWNS | (0 if uid == 0 else CLONE_NEWUSER)
     if libc.unshare(flags) != 0:
         return os.strerror(ctypes.get_errno())
     if flags & CLONE_NEWUSER:
@@ -68,6 +87,7 @@ def private_pid_namespace() -> str | None:
             Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
         except OSError as exc:
             return f"cannot map the user into its namespace ({exc.strerror})"
+    unshielded = _raise_shield(libc, shield or Shield())
     ends_r, ends_w = os.pipe()
     first = os.fork()
     if first:  # outside: mirror how the build ended
@@ -91,7 +111,40 @@ def private_pid_namespace() -> str | None:
         os._exit(0)
     os.close(ends_w)
     _die_with_parent_now()
+    return unshielded
+
+
+def _raise_shield(libc: Any, shield: Shield) -> str | None:
+    """Mount the shield in this (new) mount namespace; None, or what could not be done."""
+
+    def mount(source: str | None, target: str, flags: int) -> None:
+        if libc.mount(_c(source), _c(target), None, flags, None) != 0:
+            raise OSError(ctypes.get_errno(), f"{os.strerror(ctypes.get_errno())}: {target}")
+
+    def bind(path: str, read_only: bool) -> None:
+        kept = sum(ms for st, ms in KEPT_FLAGS.items() if os.statvfs(path).f_flag & st)
+        mount(path, path, MS_BIND | MS_REC)
+        mount(None, path, MS_BIND | MS_REMOUNT | kept | (MS_RDONLY if read_only else 0))
+
+    try:
+        # Nothing mounted here may reach the daemon's own view of the files.
+        mount(None, "/", MS_REC | MS_PRIVATE)
+        for path in shield.read_only:
+            if os.path.isdir(path):
+                bind(path, read_only=True)
+        for path in shield.writable:
+            if os.path.isdir(path):
+                bind(path, read_only=False)
+        for path in shield.hidden:
+            if os.path.exists(path):
+                mount(os.devnull, path, MS_BIND)
+    except OSError as exc:
+        return f"the daemon's files could not be shielded ({exc.strerror})"
     return None
+
+
+def _c(text: str | None) -> bytes | None:
+    return None if text is None else os.fsencode(text)
 
 
 def _die_with_parent_now() -> None:

@@ -8,6 +8,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from oakd.build.confine import Shield
 from oakd.build.errors import BuildError, FailureKind
 from oakd.build.output import DEFAULT_LIMIT, CapturedOutput
 from oakd.build.project import Project
@@ -35,6 +36,8 @@ class BuildOptions:
     # Run the code and fingerprint it, but make no package: a fast "does this change matter?"
     # (a cached fingerprint still gives UNCHANGED and the package).
     fingerprint_only: bool = False
+    # The daemon's files the user's code may not touch (its state, its socket).
+    shield: Shield = field(default_factory=Shield)
 
     @classmethod
     def from_config(

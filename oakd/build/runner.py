@@ -62,6 +62,9 @@ async def build_project(
         memory_mb=options.memory_mb,
         fingerprint_only=options.fingerprint_only,
         parent_pid=os.getpid(),
+        read_only=options.shield.read_only,
+        writable=options.shield.writable,
+        hidden=options.shield.hidden,
     )
     run = await _run_child(request, options, zygote)
     result = _result_of(project, options, run, started)

@@ -44,6 +44,10 @@ class ChildRequest:
     memory_mb: int
     fingerprint_only: bool  # stop after the fingerprint: make no package
     parent_pid: int  # the child exits if its parent is gone before it could watch for that
+    # The daemon's files the user's code may not touch (confine.Shield's fields).
+    read_only: tuple[str, ...] = ()
+    writable: tuple[str, ...] = ()
+    hidden: tuple[str, ...] = ()
 
     def to_arg(self) -> str:
         """The request as the child's command-line argument."""
@@ -52,7 +56,13 @@ class ChildRequest:
     @classmethod
     def from_arg(cls, text: str) -> ChildRequest:
         """Read the command-line argument back."""
-        return cls(**json.loads(text))
+        return cls.from_json(json.loads(text))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChildRequest:
+        """The request from its decoded JSON form (lists become tuples)."""
+        shield = {k: tuple(data.get(k, ())) for k in ("read_only", "writable", "hidden")}
+        return cls(**{**data, **shield})
 
 
 @dataclass

@@ -125,7 +125,7 @@ def _child(
         from oakd.build.child import run_build
         from oakd.build.wire import ChildRequest
 
-        run_build(ChildRequest(**{**request, "parent_pid": os.getppid()}))
+        run_build(ChildRequest.from_json({**request, "parent_pid": os.getppid()}))
     finally:
         os._exit(70)  # run_build exits by itself; this is for a failure before it
 

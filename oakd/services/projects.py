@@ -9,11 +9,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from oakd.build import BuildOptions, BuildResult, PackageCache, Project, build_project
+from oakd.build.confine import Shield
 from oakd.build.errors import BuildError
 from oakd.build.limits import app_region_size
 from oakd.build.runner import child_env
@@ -92,6 +93,7 @@ class ProjectService:
         engine: FlashEngine,
         config: Callable[[], Config],
         cache: PackageCache,
+        shield: Shield | None = None,
     ) -> None:
         self.store = store
         self.bus = bus
@@ -99,6 +101,7 @@ class ProjectService:
         self.engine = engine
         self.config = config
         self.cache = cache
+        self.shield = shield or Shield()  # what of the daemon's files builds may not touch
         self.projects: dict[Path, WatchedProject] = {}
         self.zygote = Zygote(child_env())  # forks warm builds; started on the first one
         self._tasks = TaskSet()
@@ -271,6 +274,7 @@ class ProjectService:
         config = self.config()
         entry = ProjectEntry(str(project.path), project.entry, project.devices, project.compress)
         options = BuildOptions.from_config(config.build, entry, max_size=self._max_size(project))
+        options = replace(options, shield=self.shield)
         where = Project(project.path, project.entry)
         return await build_project(where, options, self.cache, self.zygote)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import socket
 import subprocess
 import sys
 from dataclasses import replace
@@ -23,6 +24,7 @@ from oakd.build import (
     build_project,
     build_project_sync,
 )
+from oakd.build.confine import Shield
 from oakd.build.wire import ChildRequest
 from tests.build.projects import (
     PIPELINE,
@@ -292,3 +294,48 @@ def test_an_entry_outside_the_project_is_refused(tmp_path: Path, cache: PackageC
     assert kind(result) is FailureKind.ENTRY_MISSING and result.failure
     assert "is outside the project" in result.failure.message
     assert not (outside / "ran").exists() and not (project / "ran").exists()
+
+
+PROBE = """
+import json, os, socket
+results = {}
+for name, path in (("state", STATE + "/oakd.sqlite3"), ("cache", CACHE + "/probe")):
+    try:
+        with open(path, "w") as f:
+            f.write("user code was here")
+        results[name] = "written"
+    except OSError as exc:
+        results[name] = exc.strerror
+client = socket.socket(socket.AF_UNIX)
+try:
+    client.connect(SOCKET)
+    results["socket"] = "connected"
+except OSError as exc:
+    results["socket"] = exc.strerror
+open("results.json", "w").write(json.dumps(results))
+"""
+
+
+def test_the_daemons_state_and_socket_are_out_of_reach_of_user_code(
+    tmp_path: Path, cache: PackageCache
+) -> None:
+    state, own_cache = tmp_path / "state", tmp_path / "state" / "cache"
+    own_cache.mkdir(parents=True)
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(tmp_path / "oakd.sock"))
+    listener.listen()
+    names = {"STATE": str(state), "CACHE": str(own_cache), "SOCKET": str(tmp_path / "oakd.sock")}
+    code = "".join(f"{k} = {v!r}\n" for k, v in names.items()) + PROBE + PIPELINE
+    project = write_project(tmp_path, code)
+    shield = Shield(read_only=(str(state),), writable=(str(own_cache),), hidden=(names["SOCKET"],))
+    options = BuildOptions(fingerprint_only=True, shield=shield)
+    try:
+        result = build_project_sync(Project(project), options, cache)
+    finally:
+        listener.close()
+    assert result.ok, result.failure
+    results = json.loads((project / "results.json").read_text())
+    assert results["state"] == "Read-only file system", results
+    assert results["cache"] == "written", results  # the package cache stays writable
+    assert results["socket"] != "connected", results
+    assert not (state / "oakd.sqlite3").exists()
