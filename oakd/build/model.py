@@ -102,6 +102,9 @@ class BuildResult:
     failure: Failure | None = None
     durations: Durations = field(default_factory=Durations)
     depthai_version: str = ""
+    # What of the confinement could not be had ("" when the build had its own PID and mount
+    # namespaces): then a process the user's code starts with setsid may outlive the build.
+    unconfined: str = ""
 
     @property
     def ok(self) -> bool:
@@ -159,4 +162,5 @@ class BuildResult:
                 "package_s": round(self.durations.package_s, 4),
             },
             "depthai_version": self.depthai_version or None,
+            "unconfined": self.unconfined or None,
         }

@@ -269,6 +269,7 @@ def _result_of(
         output=run.output,
         durations=_durations(report, started),
         depthai_version=report.depthai_version,
+        unconfined=report.confinement,
     )
 
 

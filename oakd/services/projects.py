@@ -245,6 +245,8 @@ class ProjectService:
 
     async def _rebuild(self, project: WatchedProject, reason: str) -> None:
         result = await self._build(project)
+        if result.unconfined:
+            log.warning("%s: the build was not confined: %s", project.path, result.unconfined)
         flashed: list[str] = []
         if result.ok:
             flashed, note = self._flash(project, result)
