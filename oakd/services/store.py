@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from oakd.core.devices import Device, DeviceState
 from oakd.core.jobs import Job, JobKind, JobPhase, JobState
 from oakd.errors import AlreadyRunning, StateError
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 DB_NAME = "oakd.sqlite3"
 LOCK_NAME = "daemon.lock"
 
@@ -78,7 +81,18 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE devices ADD COLUMN delta_verdict TEXT;
     ALTER TABLE jobs ADD COLUMN result TEXT;
     """,
+    # v4: rows that could not be read, kept aside (never the reason a list or a service fails).
+    """
+    CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts REAL NOT NULL,
+        source TEXT NOT NULL,
+        row TEXT NOT NULL,
+        reason TEXT NOT NULL
+    );
+    """,
 )
+TABLES = ("devices", "jobs", "history", "projects", "quarantine")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -119,10 +133,12 @@ class Store:
             ) from exc
         handle = _lock(state_dir) if lock else None
         try:
+            _check_files(state_dir / DB_NAME)
             db = sqlite3.connect(state_dir / DB_NAME, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives kill -9
             db.execute("PRAGMA foreign_keys=ON")
+            _check_database(db, state_dir / DB_NAME)
             _migrate(db, state_dir / DB_NAME)
         except sqlite3.DatabaseError as exc:
             if handle:
@@ -167,9 +183,43 @@ class Store:
             )
 
     def devices(self) -> list[Device]:
-        """Every camera ever seen, by MX ID."""
-        rows = self._db.execute("SELECT * FROM devices ORDER BY id").fetchall()
-        return [_device(r) for r in rows]
+        """Every camera ever seen, by MX ID; a row that cannot be read is quarantined."""
+        rows = self._db.execute("SELECT rowid, * FROM devices ORDER BY id").fetchall()
+        return self._readable("devices", rows, _device)
+
+    def _readable(
+        self, table: str, rows: list[tuple[Any, ...]], read: Callable[[tuple[Any, ...]], T]
+    ) -> list[T]:
+        """The rows `read` can make sense of (each row starts with its rowid); the others are
+        moved to the quarantine table and reported in the log."""
+        readable = []
+        for rowid, *row in rows:
+            try:
+                readable.append(read(tuple(row)))
+            except (ValueError, TypeError, KeyError) as exc:
+                self._quarantine(table, rowid, row, f"{type(exc).__name__}: {exc}")
+        return readable
+
+    def _quarantine(self, table: str, rowid: int, row: list[Any], reason: str) -> None:
+        log.error(
+            "the state database's %s row %s cannot be read (%s); it is moved to the table "
+            "'quarantine' and left out",
+            table,
+            rowid,
+            reason,
+        )
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "INSERT INTO quarantine (ts, source, row, reason) VALUES (?,?,?,?)",
+                (time.time(), table, json.dumps(row, default=repr), reason),
+            )
+            self._db.execute(f"DELETE FROM {table} WHERE rowid=?", (rowid,))
+
+    def quarantined(self) -> list[dict[str, Any]]:
+        """The rows set aside because they could not be read."""
+        rows = self._db.execute("SELECT ts, source, row, reason FROM quarantine").fetchall()
+        return [dict(zip(("ts", "source", "row", "reason"), r, strict=True)) for r in rows]
 
     # jobs
 
@@ -213,23 +263,24 @@ class Store:
 
     def job(self, job_id: int) -> Job | None:
         """One job by id."""
-        row = self._db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
-        return _job(row) if row else None
+        rows = self._db.execute("SELECT rowid, * FROM jobs WHERE id=?", (job_id,)).fetchall()
+        found = self._readable("jobs", rows, _job)
+        return found[0] if found else None
 
     def jobs(self, states: Iterable[JobState] | None = None, limit: int = 100) -> list[Job]:
         """Jobs, newest first, optionally only in some states."""
         if states is None:
             rows = self._db.execute(
-                "SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,)
+                "SELECT rowid, * FROM jobs ORDER BY id DESC LIMIT ?", (limit,)
             ).fetchall()
         else:
             wanted = [s.value for s in states]
             marks = ",".join("?" * len(wanted))
             rows = self._db.execute(
-                f"SELECT * FROM jobs WHERE state IN ({marks}) ORDER BY id DESC LIMIT ?",
+                f"SELECT rowid, * FROM jobs WHERE state IN ({marks}) ORDER BY id DESC LIMIT ?",
                 (*wanted, limit),
             ).fetchall()
-        return [_job(r) for r in rows]
+        return self._readable("jobs", rows, _job)
 
     def count_jobs(self) -> dict[str, int]:
         """How many jobs are in each state."""
@@ -251,8 +302,8 @@ class Store:
 
     def projects(self) -> list[tuple[str, str, list[str], bool]]:
         """The remembered projects: path, entry, devices, compress."""
-        rows = self._db.execute("SELECT * FROM projects ORDER BY path").fetchall()
-        return [(p, e, json.loads(d), bool(c)) for p, e, d, c in rows]
+        rows = self._db.execute("SELECT rowid, * FROM projects ORDER BY path").fetchall()
+        return self._readable("projects", rows, _project)
 
     # history
 
@@ -273,6 +324,40 @@ class Store:
         ).fetchall()
         keys = ("ts", "device", "job", "event", "message")
         return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def _damaged(path: Path, what: str) -> StateError:
+    return StateError(
+        f"the state database {path} is damaged: {what}. oakd keeps it as it is; move it (and "
+        f"any {path.name}-wal, {path.name}-shm beside it) aside to start with an empty state, "
+        "or restore it from a backup"
+    )
+
+
+def _check_files(path: Path) -> None:
+    """A database that is gone or emptied while its journal is left must not start empty."""
+    wal = path.with_name(path.name + "-wal")
+    if not path.exists() and wal.exists() and wal.stat().st_size:
+        raise _damaged(path, "it is missing, but its write-ahead log is still there")
+    if path.exists() and path.stat().st_size == 0:
+        raise _damaged(path, "it is empty (0 bytes): it was truncated")
+
+
+def _check_database(db: sqlite3.Connection, path: Path) -> None:
+    """quick_check, and every table of the schema version it claims."""
+    problems = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+    if problems != ["ok"]:
+        raise _damaged(path, f"SQLite's quick_check says {'; '.join(problems[:3])}")
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version == 0 or version > SCHEMA_VERSION:
+        return  # a new database, or one _migrate refuses as too new
+    expected = {"devices", "jobs", "history"} | ({"projects"} if version >= 2 else set())
+    if version >= 4:
+        expected.add("quarantine")
+    present = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    missing = sorted(expected - present)
+    if missing:
+        raise _damaged(path, f"the table {', '.join(missing)} is missing")
 
 
 def _migrate(db: sqlite3.Connection, path: Path) -> None:
@@ -326,6 +411,14 @@ def _device(row: tuple[Any, ...]) -> Device:
         flash_journal=json.loads(journal) if journal else None,
         delta_verdict=json.loads(verdict) if verdict else None,
     )
+
+
+def _project(row: tuple[Any, ...]) -> tuple[str, str, list[str], bool]:
+    path, entry, devices, compress = row
+    names = json.loads(devices)
+    if not isinstance(path, str) or not isinstance(entry, str) or not isinstance(names, list):
+        raise ValueError("a project row needs a path, an entry and a list of cameras")
+    return path, entry, [str(n) for n in names], bool(compress)
 
 
 def _job(row: tuple[Any, ...]) -> Job:
