@@ -37,7 +37,6 @@ class FullReason(str, Enum):
     OLD_BOOTLOADER = "the bootloader is older than flash.min_bootloader or than 0.0.19 (READ_FLASH)"
     UNPROVEN = "first flash with this bootloader: proving that the camera stores packages verbatim"
     NOT_VERBATIM = "this camera did not store a package verbatim, so deltas are not used on it"
-    JOURNAL = "an earlier write to this camera did not finish"
     NO_BASE = "oakd does not know which package this camera holds"
     NO_APP = "the camera has no valid application header"
     FOREIGN = "the camera's application is not the package oakd last wrote (another tool?)"
@@ -52,7 +51,7 @@ class FullReason(str, Enum):
 class Delta:
     """The blocks to write, by index from the start of the application region."""
 
-    blocks: tuple[int, ...]  # ascending; always includes 0 (the header changes every time)
+    blocks: tuple[int, ...]  # ascending; includes 0 (the header is written last), or is empty
     total: int  # the new package's size
 
     @property
@@ -74,10 +73,29 @@ class Delta:
         return merged
 
 
+def repair(camera: bytes, new: bytes) -> Delta | FullReason:
+    """After a write that did not finish: the blocks where the camera's flash (`camera`, the
+    package's whole extent read back) differs from `new`. No blocks: it holds `new` already."""
+    changed = []
+    for block in range(block_count(len(new))):
+        lo, hi = block_span(block, len(new))
+        if camera[lo:hi] != new[lo:hi]:
+            changed.append(block)
+    if changed and changed[0] != 0:
+        changed.insert(0, 0)  # the header is invalidated while blocks change, and written last
+    delta = Delta(tuple(changed), len(new))
+    if delta.size > MAX_DELTA_SHARE * len(new):
+        return FullReason.TOO_LARGE
+    return delta
+
+
 def describe_verdict(device: dict[str, Any]) -> str:
     """Whether a camera (as `oakd devices --json` shows it) gets deltas, in words."""
     if device.get("write_unfinished"):
-        return "not until a full write: an earlier write did not finish"
+        return (
+            "after a check: an earlier write did not finish, so the next flash reads the whole "
+            "package back and writes what differs"
+        )
     verdict = device.get("delta") or {}
     if not verdict:
         return "not proven yet (the next full write reads the package back)"

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 QUIET_AFTER_S = 2.0
 PROGRESS_EVERY_S = 0.1  # at most ~10 progress events a second per job
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0)
-WRITE_FACTS = ("mode", "written", "total", "reason")  # what a flash job's result keeps
+WRITE_FACTS = ("mode", "written", "total", "reason", "repair")  # what a flash job's result keeps
 OPS = {
     JobKind.FLASH_PACKAGE: "flash",
     JobKind.FLASH_PROJECT: "flash",
@@ -54,7 +54,9 @@ OPS = {
 def describe_write(result: dict[str, Any]) -> str:
     """'delta: 257 KiB of 10.25 MiB written' or 'full write: <reason>'."""
     if result.get("mode") == "delta":
-        return f"delta: {short_size(result['written'])} of {short_size(result['total'])} written"
+        after = "; an unfinished write read back" if result.get("repair") else ""
+        written = f"{short_size(result['written'])} of {short_size(result['total'])} written"
+        return f"delta: {written}{after}"
     reason = result.get("reason")
     return f"full write{': ' + reason if reason else ''}"
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import depthai as dai
 
+from oakd.core import delta as rules
 from oakd.core.delta import FullReason
 from oakd.core.devices import DeviceState
 from oakd.core.package import APP_OFFSET
@@ -199,24 +200,33 @@ def _write(
         reason = FullReason.DISABLED
     elif not can_read:
         reason = FullReason.OLD_BOOTLOADER
-    elif params.get("journal"):
-        reason = FullReason.JOURNAL
     elif verdict.get("bootloader") != version:
         reason = FullReason.UNPROVEN
     elif not verdict.get("verbatim"):
         reason = FullReason.NOT_VERBATIM
     if reason is None:
-        base = _read_base(params.get("base"))
         report.phase("comparing")
-        plan = deltas.choose(io, base, package)
+        repair = bool(params.get("journal"))
+        if repair:
+            # An earlier write did not finish: nothing is known of the camera's flash but what
+            # is read from it now, all of it.
+            base: bytes | None = io.read(0, len(package))
+            assert base is not None
+            plan = rules.repair(base, package)
+        else:
+            base = _read_base(params.get("base"))
+            plan = deltas.choose(io, base, package)
         if isinstance(plan, FullReason):
             reason = plan
         else:
             assert base is not None
             report.phase("writing")
+            done = {"mode": "delta", "total": len(package), "repair": repair}
+            if not plan.blocks:  # the camera holds the package already
+                return {**done, "written": 0}
             try:
                 written = deltas.apply(io, plan, base, package, report.progress)
-                return {"mode": "delta", "written": written, "total": len(package)}
+                return {**done, "written": written}
             except deltas.DeltaFailed as exc:
                 reason, detail = exc.reason, exc.detail
             except OpError as exc:

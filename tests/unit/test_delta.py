@@ -59,3 +59,11 @@ def test_the_verdict_in_words() -> None:
     refuted = {"delta": {"bootloader": "0.0.28", "verbatim": False}}
     assert rules.describe_verdict(refuted).startswith("no")
     assert "did not finish" in rules.describe_verdict({**proven, "write_unfinished": True})
+
+
+def test_an_unfinished_write_is_repaired_by_what_differs() -> None:
+    new = package(b"F" * 100_000, b"two" * 10)
+    torn = b"\xff" * HEADER_SIZE + new[HEADER_SIZE : 4 * BLOCK] + b"one" * 10  # header, pipeline
+    assert rules.repair(torn, new) == Delta((0, 4), len(new))
+    assert rules.repair(new, new) == Delta((), len(new))  # it holds the package already
+    assert rules.repair(b"\x00" * len(new), new) is FullReason.TOO_LARGE
