@@ -442,3 +442,29 @@ def test_a_known_old_bootloader_is_refused_at_once_unless_forced(
         "flash", camera.mxid, "--dap", str(dap_file), "--force", "--wait", timeout=180
     )
     assert forced.returncode == 0, forced.stderr
+
+
+def test_a_write_that_landed_unconfirmed_makes_the_record_unknown_and_nothing_is_skipped(
+    make_fleet, make_daemon, dap_file: Path, short_tmp: Path
+) -> None:
+    camera = make_fleet(1).cameras[0]
+    daemon = make_daemon()
+    wait_online(daemon, 1)
+    other = short_tmp / "other.dap"
+    other.write_bytes(with_app_name(dap_file.read_bytes(), "other@0123456789ab"))
+    first = daemon.cli("flash", camera.mxid, "--dap", str(dap_file), "--wait", timeout=180)
+    assert first.returncode == 0, first.stderr
+    camera.faults.drop_link_at = 1.0  # every write lands, then the link drops: unconfirmed
+    failed = daemon.cli("flash", camera.mxid, "--dap", str(other), "--wait", "--json", timeout=180)
+    assert failed.returncode == 1
+    [listed] = devices(daemon)
+    assert listed["flashed_hash"] is None and listed["write_unfinished"], listed
+    camera.faults.drop_link_at = None
+    again = daemon.cli(
+        "flash", camera.mxid, "--dap", str(dap_file), "--wait", "--json", timeout=180
+    )
+    [job] = json.loads(again.stdout)
+    assert job["state"] == "done", job  # not "skipped: already runs" it
+    camera.wait_for_state(CameraState.FLASH_BOOTED, timeout=20)
+    app = camera.application_info()
+    assert app is not None and app.application_name == job["params"]["app_name"]
