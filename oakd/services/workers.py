@@ -141,8 +141,10 @@ class Worker:
 
     def kill(self, why: str) -> None:
         """Kill the worker at once (SIGKILL); `why` becomes the error of its running call."""
-        self.killed_because = self.killed_because or why
-        if self.alive:
+        if self.killed_because is not None:
+            return  # killed already; the first reason stands
+        self.killed_because = why
+        if self.proc.returncode is None:
             log.error("device worker %s: %s; killing it", self.proc.pid, why)
             with contextlib.suppress(ProcessLookupError):
                 self.proc.send_signal(signal.SIGKILL)

@@ -1,0 +1,57 @@
+"""A device worker that floods its output or hangs is killed, and its call fails with the reason.
+
+The worker here is a stand-in program, not `python -m oakd.worker`: what it imitates (depthai's
+reader thread spinning on a dead link, writing "Cannot find file descriptor by key" as fast as
+it can) happens only by chance under load, and cannot be brought about on purpose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+import pytest
+
+from oakd.services.workers import Worker, WorkerError
+
+FLOOD = """
+import sys
+sys.stdin.readline()  # the request
+while True:
+    sys.stderr.write("F: [global] tcpipPlatformRead:272 Cannot find file descriptor by key: 55\\n")
+"""
+HANG = "import sys, time\nsys.stdin.readline()\ntime.sleep(600)\n"
+
+
+async def stand_in(code: str) -> Worker:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        code,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    return Worker(proc, {})
+
+
+async def test_a_worker_that_floods_its_output_is_killed() -> None:
+    worker = await stand_in(FLOOD)
+    started = time.monotonic()
+    with pytest.raises(WorkerError, match="flooded its output") as caught:
+        await worker.call("flash", {}, timeout=120)
+    assert caught.value.kind == "transient"
+    assert time.monotonic() - started < 60  # long before the deadline
+    assert await asyncio.wait_for(worker.proc.wait(), 10) < 0
+    assert not worker.alive
+    await worker.stop()
+
+
+async def test_a_worker_past_its_deadline_is_killed() -> None:
+    worker = await stand_in(HANG)
+    with pytest.raises(WorkerError, match="did not finish within 1 s") as caught:
+        await worker.call("flash", {}, timeout=1)
+    assert caught.value.kind == "transient"
+    assert await asyncio.wait_for(worker.proc.wait(), 10) < 0
+    await worker.stop()
