@@ -56,7 +56,7 @@ def only_loopback() -> bool:
 def enter_private_netns() -> str | None:
     """Enter a loopback-only namespace; return None on success, else why it could not be made."""
     if only_loopback():
-        _loopback_up()  # already isolated (e.g. run under ../shared/tools/isolated)
+        _loopback_up()  # already isolated (e.g. started under `unshare --net`)
         return None
     if not hasattr(os, "getuid"):
         return "network namespaces need Linux"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from oakd.build.confine import Shield
-from oakd.build.errors import BuildError, FailureKind
+from oakd.build.errors import FailureKind
 from oakd.build.output import DEFAULT_LIMIT, CapturedOutput
 from oakd.build.project import Project
 from oakd.config import BuildSection, ProjectEntry
@@ -122,12 +122,6 @@ class BuildResult:
         parts = ", ".join(f"{n} {kind}" for kind, n in counts.most_common())
         noun = "node" if len(self.nodes) == 1 else "nodes"
         return f"{len(self.nodes)} {noun}: {parts}" if parts else "no nodes"
-
-    def raise_for_failure(self) -> BuildResult:
-        """Raise BuildError if the build failed; return self otherwise."""
-        if self.failure is not None:
-            raise BuildError(self.failure.kind, self.failure.message, self.failure.traceback)
-        return self
 
     def to_json(self) -> dict[str, Any]:
         """The result as JSON-able data (CLI --json, the daemon's events)."""

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # the build child imports this module and has no use for the config parser
-    from oakd.config import ProjectEntry
 
 DEFAULT_ENTRY = "pipeline.py"
 
@@ -31,11 +27,6 @@ class Project:
     def entry_path(self) -> Path:
         """The entry file, inside the project directory."""
         return self.path / self.entry
-
-    @classmethod
-    def from_entry(cls, entry: ProjectEntry) -> Project:
-        """The project a `[[project]]` table of the config describes."""
-        return cls(path=Path(entry.path).expanduser().resolve(), entry=entry.entry)
 
 
 def entry_outside_message(project: Path, entry: str) -> str | None:

@@ -3,10 +3,11 @@
 Each emulated camera answers XLink discovery (UDP 11491) from its own loopback address, serves
 XLink over TCP (11490) and the bootloader protocol on `__bootloader`, and keeps its NOR flash in
 `<state-dir>/<MXID>.flash`, laid out as the real NETWORK bootloader does (application at 8 MiB,
-config 16 KiB below it). The wire formats are in /work/shared/docs/oak-poe-protocol.md.
+config 16 KiB below it). Each wire format is described in the module that serves it:
+`discovery`, `xlink`, `bootloader`, `sbr` (the package header), `bson` (the config).
 
-Run it only inside a loopback-only network namespace (the test suite makes one; by hand use
-`../shared/tools/isolated`): depthai's discovery broadcasts on every interface.
+Run it only inside a loopback-only network namespace (the test suite makes one; by hand see the
+README's "Tests and your network"): depthai's discovery broadcasts on every interface.
 
 For tests (the usual way)
 -------------------------

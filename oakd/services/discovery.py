@@ -124,7 +124,7 @@ class WorkerScanner:
 
 
 class Discovery:
-    """Scans every discovery interval in a worker thread and folds the results into the
+    """Scans every discovery interval in a device worker process and folds the results into the
     registry, the store and the event bus."""
 
     def __init__(

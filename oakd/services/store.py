@@ -316,15 +316,6 @@ class Store:
             (time.time(), device, job, event, message),
         )
 
-    def history(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The newest history lines."""
-        rows = self._db.execute(
-            "SELECT ts, device, job, event, message FROM history ORDER BY id DESC LIMIT ?",
-            (limit,),
-        ).fetchall()
-        keys = ("ts", "device", "job", "event", "message")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
-
 
 def _damaged(path: Path, what: str) -> StateError:
     return StateError(

@@ -1,10 +1,11 @@
 """A stand-in for the daemon: the real socket server and event bus, with recording handlers.
 
-The daemon's handlers for flash, cancel, reset, watch and the rest are being written in
-parallel with the TUI; until the end-to-end test runs the TUI against the real daemon and the
-emulator, this serves the exact wire protocol (oakd.services.server.Server over a real Unix
-socket, so the app's real oakd.client.Client is exercised) and lets a test publish any event on
-the bus and see every request the app sent.
+Why a stand-in and not the daemon: a TUI test needs states a real fleet reaches only by luck or
+slowly (a job at 40 %, a camera that drops mid-flash, a hundred cameras), and needs to see every
+request the app sent. It serves the exact wire protocol (oakd.services.server.Server over a real
+Unix socket, so the app's real oakd.client.Client is exercised) and lets a test publish any event
+on the bus. The end-to-end tests (test_end_to_end.py, test_demo_tmux.py) run the TUI against the
+real daemon and the emulator.
 
 It runs its own event loop on a thread, so that both async Pilot tests and the synchronous
 snapshot tests (whose app runs in an event loop of its own) can use it.

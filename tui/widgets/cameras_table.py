@@ -193,13 +193,6 @@ class CamerasTable(DataTable[Text]):
             self._set_mark_cell(device_id)
         self.post_message(self.MarksChanged(frozenset(self.marked)))
 
-    def clear_marks(self) -> None:
-        """Unmark everything."""
-        marked, self.marked = self.marked, set()
-        for device_id in marked:
-            self._set_mark_cell(device_id)
-        self.post_message(self.MarksChanged(frozenset()))
-
     def set_filter(self, text: str) -> None:
         """Show only cameras whose columns contain `text` (case-insensitive)."""
         if text != self.filter_text:
