@@ -14,7 +14,15 @@ from oakd.build.limits import format_size, parse_size
 from oakd.build.model import BuildOptions, BuildResult, Outcome
 from oakd.build.project import DEFAULT_ENTRY, Project
 from oakd.build.runner import build_project_sync
-from oakd.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, print_json
+from oakd.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    exit_code,
+    fail,
+    print_json,
+    quiet_when_stdout_closes,
+)
 from oakd.config import Config, ProjectEntry, load_config
 from oakd.errors import ConfigError
 
@@ -61,10 +69,15 @@ def _size(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Build once and report; exit 0 when a package is ready, 1 when the build failed."""
+    # `oakd build --json | head -1` in CI: a reader that leaves early is no failure to report.
+    return quiet_when_stdout_closes(lambda: _build(args))
+
+
+def _build(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        return fail(f"config error: {exc.message}", EXIT_USAGE)
+        return fail(f"config error: {exc.message}", exit_code(exc))
     if args.check and args.output:
         return fail("--check makes no package to write: drop -o or --check", EXIT_USAGE)
     path = Path(args.dir).expanduser().resolve()

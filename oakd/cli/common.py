@@ -5,19 +5,55 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 from oakd.client import Client
-from oakd.errors import ConfigError, DaemonUnreachable, OakdError
+from oakd.errors import ErrorCode, OakdError
 from oakd.paths import client_socket
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the operation failed
 EXIT_USAGE = 2  # the command line or the config is wrong
 EXIT_NO_DAEMON = 3  # no daemon reachable
+# The reader of stdout went away (`| head -1`): what a shell reports for a program that
+# SIGPIPE killed, as cat or git would be, so `set -o pipefail` treats oakd like them.
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
+
+# The exit code of every error code, decided here and nowhere else: it tells a script whether to
+# fix its command line (2), start a daemon (3), or look at the camera or the operation (1).
+# Every code is listed (a test checks it), so a new code is a decision, not a default.
+EXIT_CODES: dict[ErrorCode, int] = {
+    # The daemon spoke to a client that sent what no `oakd` command sends: the client or the
+    # daemon is broken or of another version, not the command line.
+    ErrorCode.BAD_FRAME: EXIT_FAILED,
+    ErrorCode.FRAME_TOO_LARGE: EXIT_FAILED,
+    ErrorCode.HELLO_REQUIRED: EXIT_FAILED,
+    ErrorCode.PROTOCOL_MISMATCH: EXIT_FAILED,
+    ErrorCode.UNKNOWN_REQUEST: EXIT_FAILED,
+    ErrorCode.BAD_PARAMS: EXIT_USAGE,
+    # Refused by the daemon's peer check: no daemon this user may use, as when the socket's
+    # mode refuses the connection (oakd.client raises DaemonUnreachable for that).
+    ErrorCode.PERMISSION_DENIED: EXIT_NO_DAEMON,
+    ErrorCode.INTERNAL: EXIT_FAILED,
+    ErrorCode.DAEMON_UNREACHABLE: EXIT_NO_DAEMON,
+    ErrorCode.ALREADY_RUNNING: EXIT_FAILED,
+    ErrorCode.CONFIG: EXIT_USAGE,
+    ErrorCode.STATE: EXIT_FAILED,
+    # A camera, job or project the command line names that is not there, or not only one.
+    ErrorCode.NOT_FOUND: EXIT_USAGE,
+    ErrorCode.AMBIGUOUS: EXIT_USAGE,
+    ErrorCode.CONFIRMATION_REQUIRED: EXIT_USAGE,  # --yes missing
+    # The command line was fine; the camera, the package or the moment was not.
+    ErrorCode.REFUSED: EXIT_FAILED,
+    ErrorCode.BOOTLOADER_TOO_OLD: EXIT_FAILED,
+    ErrorCode.BUSY: EXIT_FAILED,
+    ErrorCode.BUILD_FAILED: EXIT_FAILED,
+}
 
 T = TypeVar("T")
 
@@ -37,6 +73,37 @@ def fail(message: str, code: int = EXIT_FAILED) -> int:
     return code
 
 
+def exit_code(error: OakdError) -> int:
+    """The exit code for an error (see EXIT_CODES)."""
+    return EXIT_CODES.get(error.code, EXIT_FAILED)
+
+
+def fail_with(error: OakdError) -> int:
+    """Print an error for a person and return its exit code; scripts also get the code."""
+    plain = error.code in (ErrorCode.DAEMON_UNREACHABLE, ErrorCode.CONFIG)  # they say it all
+    return fail(
+        error.message if plain else f"{error.message} [{error.code.value}]", exit_code(error)
+    )
+
+
+def quiet_when_stdout_closes(command: Callable[[], int]) -> int:
+    """Run a command; if the reader of its output goes away early (`| head -1`), stop
+    quietly with EXIT_BROKEN_PIPE instead of a BrokenPipeError traceback."""
+    try:
+        code = command()
+        sys.stdout.flush()  # here, where EPIPE can be caught, not at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        # Python's recipe ("Note on SIGPIPE", signal docs): point the dead stream at devnull,
+        # so the interpreter's last flush has nowhere to fail. stderr too: it may share the
+        # pipe (`2>&1 | head`), and the reader that left wants nothing more from us.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
 def run_client(args: argparse.Namespace, work: Callable[[Client], Awaitable[int]]) -> int:
     """Connect to the daemon, run `work`, and map errors to exit codes."""
 
@@ -47,16 +114,15 @@ def run_client(args: argparse.Namespace, work: Callable[[Client], Awaitable[int]
         finally:
             await client.close()
 
-    try:
-        return asyncio.run(go())
-    except DaemonUnreachable as exc:
-        return fail(exc.message, EXIT_NO_DAEMON)
-    except ConfigError as exc:
-        return fail(exc.message, EXIT_USAGE)
-    except OakdError as exc:
-        return fail(f"{exc.message} [{exc.code.value}]", EXIT_FAILED)
-    except KeyboardInterrupt:
-        return fail("interrupted", EXIT_FAILED)
+    def command() -> int:
+        try:
+            return asyncio.run(go())
+        except OakdError as exc:
+            return fail_with(exc)
+        except KeyboardInterrupt:
+            return fail("interrupted", EXIT_FAILED)
+
+    return quiet_when_stdout_closes(command)
 
 
 def print_json(data: Any) -> None:

@@ -6,10 +6,10 @@ import argparse
 import asyncio
 from typing import Any
 
-from oakd.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail
+from oakd.cli.common import EXIT_OK, exit_code, fail
 from oakd.config import LOG_LEVELS, load_config
 from oakd.daemon import Daemon, DaemonOptions
-from oakd.errors import AlreadyRunning, ConfigError, OakdError
+from oakd.errors import ConfigError, OakdError
 from oakd.logs import setup_logging
 from oakd.paths import cache_dir, daemon_socket, state_dir
 
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        return fail(f"config error: {exc.message}", EXIT_USAGE)
+        return fail(f"config error: {exc.message}", exit_code(exc))
     setup_logging(args.log_level or config.daemon.log_level)
     options = DaemonOptions(
         config=config,
@@ -47,8 +47,6 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         asyncio.run(Daemon(options).run())
-    except AlreadyRunning as exc:
-        return fail(exc.message, EXIT_FAILED)
-    except OakdError as exc:
-        return fail(exc.message, EXIT_FAILED)
+    except OakdError as exc:  # already running, a damaged state, a config the daemon refused
+        return fail(exc.message, exit_code(exc))
     return EXIT_OK

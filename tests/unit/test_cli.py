@@ -1,9 +1,24 @@
-"""The command line's exit codes: 2 for usage, 3 when no daemon is reachable."""
+"""The command line's exit codes: 2 for usage, 3 when no daemon is reachable, 1 for a failed
+operation, one decision per error code; and a quiet exit when stdout's reader leaves early."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
+from oakd.cli.common import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CODES,
+    EXIT_FAILED,
+    EXIT_NO_DAEMON,
+    EXIT_USAGE,
+    exit_code,
+)
+from oakd.errors import ConfigError, DaemonUnreachable, ErrorCode, OakdError
 from tests.helpers import oakd
 
 
@@ -14,8 +29,80 @@ def test_usage_error_exits_2() -> None:
 
 
 def test_no_daemon_exits_3_and_says_how_to_start_one(tmp_path: Path) -> None:
-    for command in ("status", "devices", "jobs"):
-        result = oakd(command, "--socket", str(tmp_path / "none.sock"))
-        assert result.returncode == 3
+    for command in (
+        ["status"],
+        ["devices"],
+        ["jobs"],
+        ["reset", "door", "--yes"],
+        ["flash", "door", "--dap", "x.dap"],
+        ["watch", str(tmp_path), "-d", "door"],
+    ):
+        result = oakd(*command, "--socket", str(tmp_path / "none.sock"))
+        assert result.returncode == 3, (command, result.stderr)
         assert "no oakd daemon reachable" in result.stderr
         assert "oakd daemon" in result.stderr
+
+
+def test_every_error_code_has_its_exit_code_decided() -> None:
+    assert set(EXIT_CODES) == set(ErrorCode)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (ErrorCode.BAD_PARAMS, EXIT_USAGE),
+        (ErrorCode.CONFIRMATION_REQUIRED, EXIT_USAGE),
+        (ErrorCode.AMBIGUOUS, EXIT_USAGE),
+        (ErrorCode.NOT_FOUND, EXIT_USAGE),
+        (ErrorCode.CONFIG, EXIT_USAGE),
+        (ErrorCode.DAEMON_UNREACHABLE, EXIT_NO_DAEMON),
+        (ErrorCode.PERMISSION_DENIED, EXIT_NO_DAEMON),
+        (ErrorCode.REFUSED, EXIT_FAILED),
+        (ErrorCode.BUSY, EXIT_FAILED),
+        (ErrorCode.BUILD_FAILED, EXIT_FAILED),
+        (ErrorCode.INTERNAL, EXIT_FAILED),
+    ],
+)
+def test_exit_code_follows_from_the_error_code(code: ErrorCode, expected: int) -> None:
+    assert exit_code(OakdError("x", code)) == expected
+
+
+def test_error_classes_get_their_codes_exit_code() -> None:
+    assert exit_code(ConfigError("x")) == EXIT_USAGE
+    assert exit_code(DaemonUnreachable("x")) == EXIT_NO_DAEMON
+
+
+# A command that prints a megabyte, line by line, through the guard every command uses.
+LOUD = """
+import sys
+from oakd.cli.common import quiet_when_stdout_closes
+
+def command():
+    for i in range(100_000):
+        print(f"line {i:08d}")
+    return 0
+
+sys.exit(quiet_when_stdout_closes(command))
+"""
+
+
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+def test_a_reader_that_leaves_after_the_first_line_gets_a_quiet_exit(buffered: bool) -> None:
+    env = dict(os.environ)
+    env.pop("PYTHONUNBUFFERED", None)
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LOUD],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    # A megabyte does not fit in the pipe: the child is blocked writing when the reader leaves.
+    assert proc.stdout.readline() == "line 00000000\n"
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == EXIT_BROKEN_PIPE == 141
+    assert err == ""
