@@ -123,6 +123,7 @@ class Client:
                 RemoteError(
                     err.get("message", "the daemon answered with an error"),
                     ErrorCode(code) if known else ErrorCode.INTERNAL,
+                    kind=err.get("kind"),
                 )
             )
 

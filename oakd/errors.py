@@ -20,6 +20,7 @@ class ErrorCode(str, Enum):
     UNKNOWN_REQUEST = "unknown_request"
     BAD_PARAMS = "bad_params"
     PERMISSION_DENIED = "permission_denied"
+    TOO_MANY_REQUESTS = "too_many_requests"  # a client's requests in flight are capped
     # daemon
     INTERNAL = "internal"
     DAEMON_UNREACHABLE = "daemon_unreachable"
@@ -33,6 +34,8 @@ class ErrorCode(str, Enum):
     CONFIRMATION_REQUIRED = "confirmation_required"
     REFUSED = "refused"  # preflight said no; the message says why and what to do
     BOOTLOADER_TOO_OLD = "bootloader_too_old"  # a flash refused unless forced
+    DEVICE_UNREACHABLE = "device_unreachable"  # no answer, a dropped link, a deadline
+    DEVICE_FAILED = "device_failed"  # the camera refused, or did not end as it should
     BUSY = "busy"  # e.g. cancelling a job that is already writing
     BUILD_FAILED = "build_failed"
 
@@ -84,4 +87,9 @@ class AlreadyRunning(OakdError):
 
 
 class RemoteError(OakdError):
-    """An error response from the daemon, re-raised on the client side."""
+    """An error response from the daemon, re-raised on the client side; `kind` is the build
+    failure's kind when the error is a failed build (oakd/build/errors.py FailureKind)."""
+
+    def __init__(self, message: str, code: ErrorCode | None = None, kind: str | None = None):
+        super().__init__(message, code)
+        self.kind = kind

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-from oakd.errors import ErrorCode, ProtocolError
+from oakd.errors import ErrorCode, OakdError, ProtocolError
 from oakd.schema import SchemaError, build, check_scalar
 
 PROTOCOL_VERSION = 1
@@ -309,6 +309,11 @@ def ok(req_id: int | str | None, result: Any) -> dict[str, Any]:
 def error(req_id: int | str | None, code: ErrorCode, message: str) -> dict[str, Any]:
     """An error response; `id` is null when the frame had none we could read."""
     return {"id": req_id, "ok": False, "error": {"code": code.value, "message": message}}
+
+
+def failure(req_id: int | str | None, exc: OakdError) -> dict[str, Any]:
+    """The error response for an exception: its code, message and any extra (a build's kind)."""
+    return {"id": req_id, "ok": False, "error": exc.to_wire()}
 
 
 def event(name: str, data: Any) -> dict[str, Any]:

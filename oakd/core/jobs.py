@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from oakd.errors import ErrorCode, OakdError
+
 
 class JobKind(str, Enum):
     """What a job does to its camera."""
@@ -69,6 +71,7 @@ class Job:
     finished: float | None = None
     attempts: int = 0
     result: dict[str, Any] | None = None  # what a done job did (a flash: mode, bytes written)
+    error_code: str | None = None  # a failed job's ErrorCode value, for scripts
 
     def to_wire(self) -> dict[str, Any]:
         """As `oakd jobs --json` and the protocol show it."""
@@ -80,6 +83,7 @@ class Job:
             "phase": self.phase.value if self.phase else None,
             "progress": self.progress,
             "error": self.error,
+            "error_code": self.error_code,
             "message": self.message,
             "params": self.params,
             "created": self.created,
@@ -130,8 +134,10 @@ def flash_params(
     }
 
 
-class JobConflict(Exception):
+class JobConflict(OakdError):
     """A change the job's state does not allow (cancelling a running write, say)."""
+
+    code = ErrorCode.BUSY
 
 
 DESTRUCTIVE = frozenset(
@@ -240,13 +246,20 @@ def start(job: Job, now: float) -> None:
 
 
 def finish(
-    job: Job, state: JobState, now: float, *, message: str | None = None, error: str | None = None
+    job: Job,
+    state: JobState,
+    now: float,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    code: ErrorCode | None = None,
 ) -> None:
-    """Into a final state, with what happened in words."""
+    """Into a final state, with what happened in words (and, for an error, its code)."""
     if job.state.final:
         raise JobConflict(f"job {job.id} has already ended ({job.state.value})")
     job.state, job.finished, job.phase = state, now, None
     job.message, job.error = message, error
+    job.error_code = (code or ErrorCode.INTERNAL).value if error else None
     if state is JobState.DONE:
         job.progress = 1.0
 

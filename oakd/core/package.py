@@ -17,6 +17,8 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from oakd.errors import ErrorCode, OakdError
+
 HEADER_SIZE = 512
 # A NETWORK bootloader's flash: header, bootloader, user bootloader and config take the first
 # 8 MiB; the application (the package) runs from 8 MiB to the end (protocol notes §3.5).
@@ -34,8 +36,11 @@ MAX_PACKAGE_SIZE = 64 * 1024 * 1024 - APP_OFFSET
 NAME_WITH_HASH = re.compile(r"^(?P<base>.*)@(?P<hash>[0-9a-f]{12})$")
 
 
-class PackageError(ValueError):
-    """Not a package a camera can boot; the message says what is missing."""
+class PackageError(OakdError, ValueError):
+    """Not a package a camera can boot; the message says what is missing. (A ValueError too:
+    it is what parsing bad bytes raises.)"""
+
+    code = ErrorCode.REFUSED
 
 
 @dataclass(frozen=True)

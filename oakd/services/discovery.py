@@ -1,4 +1,5 @@
-"""Passive, continuous discovery: XLink UDP broadcast through depthai, plus unicast probes.
+"""Passive, continuous discovery: scans in a device worker (oakd/worker/scan.py), folded into
+the registry, the store and the event bus.
 
 Discovery never connects to a camera: a connection to a FLASH_BOOTED camera reboots it out of
 its app. It only sends the 4-byte DISCOVER datagram and reads the replies.
@@ -8,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
-import struct
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -21,14 +20,10 @@ from oakd.services.bus import EventBus
 from oakd.services.store import Store
 from oakd.services.workers import Worker
 from oakd.tasks import wait_any
+from oakd.worker.contract import Op, ScanParams
 
 log = logging.getLogger(__name__)
 
-DISCOVERY_PORT = 11491
-DISCOVER = struct.pack("<I", 1)
-REPLY = struct.Struct("<I32sI")  # command, MX ID, state (oak-poe-protocol.md §1.2)
-WIRE_STATES = {1: DeviceState.BOOTED, 3: DeviceState.BOOTLOADER, 4: DeviceState.FLASH_BOOTED}
-UNICAST_WINDOW_S = 0.5  # as long as depthai's own search listens
 SCAN_DEADLINE_S = 30.0  # a scan takes about a second; one that runs this long has hung
 
 # One complete scan (broadcast and static addresses), awaited from the event loop.
@@ -41,67 +36,6 @@ _EVENTS = {
 }
 
 
-def scan_broadcast() -> list[Sighting]:
-    """One depthai broadcast search (blocks ~500 ms): PoE cameras only."""
-    import depthai as dai
-
-    states = {
-        dai.XLinkDeviceState.X_LINK_BOOTED: DeviceState.BOOTED,
-        dai.XLinkDeviceState.X_LINK_BOOTLOADER: DeviceState.BOOTLOADER,
-        dai.XLinkDeviceState.X_LINK_FLASH_BOOTED: DeviceState.FLASH_BOOTED,
-    }
-    found: list[Sighting] = []
-    for info in dai.XLinkConnection.getAllConnectedDevices():
-        # USB devices may show up too; oakd is about PoE cameras in standalone mode.
-        if info.protocol != dai.XLinkProtocol.X_LINK_TCP_IP or info.state not in states:
-            continue
-        found.append(Sighting(info.getMxId(), info.name, states[info.state]))
-    return found
-
-
-def parse_reply(data: bytes, source: str) -> Sighting | None:
-    """A discovery reply as a Sighting; None for anything else."""
-    if len(data) < REPLY.size:
-        return None
-    command, raw_id, state = REPLY.unpack_from(data)
-    if command != 1 or state not in WIRE_STATES:
-        return None
-    mxid = raw_id.split(b"\0", 1)[0].decode("ascii", "replace")
-    return Sighting(mxid, source, WIRE_STATES[state]) if mxid else None
-
-
-def scan_unicast(addresses: Sequence[str], window_s: float = UNICAST_WINDOW_S) -> list[Sighting]:
-    """Probe each address directly: cameras on other subnets or behind NAT."""
-    if not addresses:
-        return []
-    found: list[Sighting] = []
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(0.02)
-        for address in addresses:
-            try:
-                sock.sendto(DISCOVER, (address, DISCOVERY_PORT))
-            except OSError as exc:
-                log.warning("cannot probe %s: %s", address, exc)
-        deadline = time.monotonic() + window_s
-        while time.monotonic() < deadline and len(found) < len(addresses):
-            try:
-                data, (source, _) = sock.recvfrom(512)
-            except TimeoutError:
-                continue
-            except OSError:
-                break
-            sighting = parse_reply(data, source)
-            if sighting and source in addresses:
-                found.append(sighting)
-    return found
-
-
-def scan(static_addresses: Sequence[str]) -> list[Sighting]:
-    """One complete scan: broadcast, then the static addresses. Blocks, holding the GIL for
-    the broadcast part: run it in a device worker, never in the daemon."""
-    return scan_broadcast() + scan_unicast(static_addresses)
-
-
 class WorkerScanner:
     """Scans in a device worker of its own, so that depthai never runs in the daemon and a
     scan never waits behind a flash."""
@@ -112,9 +46,8 @@ class WorkerScanner:
     async def __call__(self, static_addresses: Sequence[str]) -> list[Sighting]:
         if self._worker is None or not self._worker.alive:
             self._worker = await Worker.start()
-        result = await self._worker.call(
-            "scan", {"static": list(static_addresses)}, timeout=SCAN_DEADLINE_S
-        )
+        params: ScanParams = {"static": list(static_addresses)}
+        result = await self._worker.call(Op.SCAN, params, timeout=SCAN_DEADLINE_S)
         return [Sighting(m, a, DeviceState(s)) for m, a, s in result["sightings"]]
 
     async def close(self) -> None:

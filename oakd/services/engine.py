@@ -29,8 +29,9 @@ from oakd.errors import ErrorCode, OakdError
 from oakd.protocol import EVENT_DEVICE_CHANGED, EVENT_JOB_CHANGED, EVENT_JOB_PROGRESS
 from oakd.services.bus import EventBus
 from oakd.services.store import Store
-from oakd.services.workers import WorkerError, WorkerPool
+from oakd.services.workers import WorkerPool
 from oakd.tasks import TaskSet, wait_any
+from oakd.worker.contract import OP_FOR_JOB, DeviceError, DeviceParams, Op, bootloader_too_old
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +41,6 @@ QUIET_AFTER_S = 2.0
 PROGRESS_EVERY_S = 0.1  # at most ~10 progress events a second per job
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0)
 WRITE_FACTS = ("mode", "written", "total", "reason", "repair")  # what a flash job's result keeps
-OPS = {
-    JobKind.FLASH_PACKAGE: "flash",
-    JobKind.FLASH_PROJECT: "flash",
-    JobKind.FACTORY_RESET: "factory_reset",
-    JobKind.CLEAR_APP: "clear_app",
-    JobKind.CLEAR_CONFIG: "clear_config",
-    JobKind.NETWORK_CONFIG: "network_config",
-    JobKind.BOOTLOADER_UPDATE: "bootloader_update",
-}
 
 
 def describe_write(result: dict[str, Any]) -> str:
@@ -196,8 +188,6 @@ class FlashEngine:
             raise OakdError(
                 f"job {job_id} has already ended ({stored.state.value})", ErrorCode.BUSY
             ) from None
-        except rules.JobConflict as exc:
-            raise OakdError(str(exc), ErrorCode.BUSY) from None
         self._save(job)
         return job
 
@@ -221,11 +211,13 @@ class FlashEngine:
         self._inspecting.add(device.id)
         try:
             async with self.pool.worker() as worker:
-                params = {"address": device.address, "mxid": device.id}
-                try:
-                    details = await worker.call("inspect", params)
-                except WorkerError as exc:
-                    raise OakdError(exc.message) from None
+                params: DeviceParams = {
+                    "address": device.address,
+                    "mxid": device.id,
+                    "min_bootloader": self.config().flash.min_bootloader,
+                }
+                # A DeviceError reaches the client with its own code (device_unreachable, ...).
+                details = await worker.call(Op.INSPECT, params)
         finally:
             self._touched[device.id] = time.monotonic()
             self._inspecting.discard(device.id)
@@ -272,7 +264,7 @@ class FlashEngine:
         try:
             await self._attempts(job)
         except OakdError as exc:
-            rules.finish(job, JobState.FAILED, time.time(), error=exc.message)
+            rules.finish(job, JobState.FAILED, time.time(), error=exc.message, code=exc.code)
         except Exception as exc:  # a bug must fail the job, never the daemon
             log.exception("job %s crashed", job.id)
             rules.finish(job, JobState.FAILED, time.time(), error=f"internal error: {exc!r}")
@@ -292,11 +284,11 @@ class FlashEngine:
             try:
                 self._preflight(device)
                 result = await self._call(job, device)
-            except WorkerError as exc:
+            except DeviceError as exc:
                 self._after_failed_attempt(job, device)
-                if exc.kind != "transient" or job.attempts > retries:
+                if not exc.failure.retried or job.attempts > retries:
                     tries = f" (after {job.attempts} attempts)" if job.attempts > 1 else ""
-                    raise OakdError(exc.message + tries) from None
+                    raise OakdError(exc.message + tries, exc.code) from None
                 delay = BACKOFF_S[min(job.attempts - 1, len(BACKOFF_S) - 1)]
                 job.message = (
                     f"attempt {job.attempts} failed, retrying in {delay:.0f} s: {exc.message}"
@@ -325,13 +317,9 @@ class FlashEngine:
         worker checks it after connecting, before anything is written."""
         version = ((device.inspection or {}).get("bootloader") or {}).get("version")
         minimum = Version.parse(self.config().flash.min_bootloader)
-        if version and Version.parse(version) < minimum:
-            raise OakdError(
-                f"camera {device.id}: its bootloader {version} is older than {minimum} and fails "
-                f"after a few reconnects; update it (`oakd bootloader-update {device.id} --yes`) "
-                "or flash with --force",
-                ErrorCode.BOOTLOADER_TOO_OLD,
-            )
+        too_old = bootloader_too_old(device.id, version, minimum) if version else None
+        if too_old is not None:
+            raise too_old
 
     def _preflight(self, device: Device) -> None:
         if device.state is DeviceState.BOOTED:
@@ -367,7 +355,7 @@ class FlashEngine:
             params |= self._delta_params(job, device)
         async with self.pool.worker() as worker:
             deadline = rules.deadline_s(job.kind, job.params)
-            return await worker.call(OPS[job.kind], params, on_event, deadline)
+            return await worker.call(OP_FOR_JOB[job.kind], params, on_event, deadline)
 
     def _delta_params(self, job: Job, device: Device) -> dict[str, Any]:
         """What the worker needs to decide on a delta; and the journal entry, written before

@@ -28,6 +28,7 @@ from oakd.protocol import (
     decode,
     encode,
     error,
+    failure,
     ok,
     parse_request,
     valid_id,
@@ -197,11 +198,11 @@ class Session:
             if len(self._requests) >= INFLIGHT_LIMIT:
                 raise OakdError(
                     f"more than {INFLIGHT_LIMIT} requests in flight; wait for answers first",
-                    ErrorCode.BAD_PARAMS,
+                    ErrorCode.TOO_MANY_REQUESTS,
                 )
             self._requests.start(self._answer(envelope), name=f"request {envelope.body.TYPE}")
         except OakdError as exc:
-            self.send(error(valid_id(req_id), exc.code, exc.message))
+            self.send(failure(valid_id(req_id), exc))
 
     def _hello(self, req_id: int | str, hello: Hello) -> None:
         if hello.protocol != PROTOCOL_VERSION:
@@ -243,7 +244,7 @@ class Session:
             result = await handler(envelope.body)
             self.send(ok(envelope.id, result))
         except OakdError as exc:
-            self.send(error(envelope.id, exc.code, exc.message))
+            self.send(failure(envelope.id, exc))
         except Exception as exc:  # a bug in a handler must not take the daemon down
             log.exception("request %s failed", envelope.body.TYPE)
             self.send(

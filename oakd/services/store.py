@@ -91,6 +91,10 @@ MIGRATIONS: tuple[str, ...] = (
         reason TEXT NOT NULL
     );
     """,
+    # v5: a failed job's error code, as clients match on it (oakd/errors.py ErrorCode).
+    """
+    ALTER TABLE jobs ADD COLUMN error_code TEXT;
+    """,
 )
 TABLES = ("devices", "jobs", "history", "projects", "quarantine")
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -245,7 +249,7 @@ class Store:
         """Write back a job's mutable fields."""
         self._db.execute(
             "UPDATE jobs SET state=?, phase=?, progress=?, error=?, message=?, started=?, "
-            "finished=?, attempts=?, params=?, result=? WHERE id=?",
+            "finished=?, attempts=?, params=?, result=?, error_code=? WHERE id=?",
             (
                 job.state.value,
                 job.phase.value if job.phase else None,
@@ -257,6 +261,7 @@ class Store:
                 job.attempts,
                 job.params_json(),
                 _json(job.result),
+                job.error_code,
                 job.id,
             ),
         )
@@ -428,6 +433,7 @@ def _job(row: tuple[Any, ...]) -> Job:
         finished,
         attempts,
         result,
+        error_code,
     ) = row
     return Job(
         id=id_,
@@ -444,4 +450,5 @@ def _job(row: tuple[Any, ...]) -> Job:
         finished=finished,
         attempts=attempts,
         result=json.loads(result) if result else None,
+        error_code=str(error_code) if error_code else None,
     )

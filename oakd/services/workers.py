@@ -20,26 +20,18 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from oakd.core.output import OutputLimiter, Verdict
 from oakd.tasks import TaskSet, wait_any
+from oakd.worker.contract import DeviceError, Failure, Op
 
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 120.0  # importing depthai on a loaded machine
 DEFAULT_DEADLINE_S = 300.0  # a device operation that takes longer has hung
 EventHandler = Callable[[dict[str, Any]], None]
-
-
-class WorkerError(Exception):
-    """An operation ended in an error; `kind` is transient, refused or failed."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
 
 
 class Worker:
@@ -68,9 +60,11 @@ class Worker:
         worker = cls(proc, {})
         try:
             ready = await asyncio.wait_for(worker._next(), START_TIMEOUT_S)
-        except (asyncio.TimeoutError, WorkerError):
+        except (asyncio.TimeoutError, DeviceError):
             await worker.stop()
-            raise WorkerError("failed", "the device worker did not start (see the log)") from None
+            raise DeviceError(
+                Failure.FAILED, "the device worker did not start (see the log)"
+            ) from None
         worker.info = ready
         return worker
 
@@ -86,7 +80,7 @@ class Worker:
             if not line:
                 code = await self.proc.wait()
                 why = self.killed_because or f"the device worker died (exit code {code})"
-                raise WorkerError("transient", why)
+                raise DeviceError(Failure.TRANSIENT, why)
             try:
                 message = json.loads(line)
             except json.JSONDecodeError:
@@ -97,8 +91,8 @@ class Worker:
 
     async def call(
         self,
-        op: str,
-        params: dict[str, Any],
+        op: Op,
+        params: Mapping[str, Any],
         on_event: EventHandler | None = None,
         timeout: float = DEFAULT_DEADLINE_S,
     ) -> dict[str, Any]:
@@ -109,8 +103,8 @@ class Worker:
             return await asyncio.wait_for(self._call(op, params, on_event), timeout)
         except asyncio.TimeoutError:
             self.kill(f"the camera did not finish ({op}) within {timeout:.0f} s")
-            raise WorkerError(
-                "transient",
+            raise DeviceError(
+                Failure.TRANSIENT,
                 f"the camera did not finish within {timeout:.0f} s (the deadline for {op}); "
                 "its device worker was stopped and will be replaced",
             ) from None
@@ -118,11 +112,11 @@ class Worker:
             self.busy = False
 
     async def _call(
-        self, op: str, params: dict[str, Any], on_event: EventHandler | None
+        self, op: Op, params: Mapping[str, Any], on_event: EventHandler | None
     ) -> dict[str, Any]:
         assert self.proc.stdin is not None
         try:
-            self.proc.stdin.write(json.dumps({"op": op, "params": params}).encode() + b"\n")
+            self.proc.stdin.write(json.dumps({"op": op.value, "params": params}).encode() + b"\n")
             await self.proc.stdin.drain()
             while True:
                 message = await self._next()
@@ -131,12 +125,12 @@ class Worker:
                     result: dict[str, Any] = message.get("result", {})
                     return result
                 if event == "error":
-                    raise WorkerError(message.get("kind", "failed"), message.get("message", ""))
+                    raise DeviceError.from_event(message)
                 if on_event:
                     on_event(message)
         except (BrokenPipeError, ConnectionResetError):
-            raise WorkerError(
-                "transient", self.killed_because or "the device worker died"
+            raise DeviceError(
+                Failure.TRANSIENT, self.killed_because or "the device worker died"
             ) from None
 
     def kill(self, why: str) -> None:
@@ -214,7 +208,7 @@ class WorkerPool:
     async def _add_idle(self) -> None:
         try:
             worker = await Worker.start()
-        except WorkerError as exc:
+        except DeviceError as exc:
             log.error("%s; trying again", exc.message)
             await asyncio.sleep(2)
             return

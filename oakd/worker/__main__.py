@@ -66,22 +66,22 @@ def main() -> int:
     reporter = LineReporter(os.fdopen(protocol_fd, "w", buffering=1))
     import depthai as dai
 
-    from oakd.worker.ops import OPS, OpError  # imports depthai: the slow part, done once
+    from oakd.worker.contract import DeviceError, Failure, Op
+    from oakd.worker.ops import OPS  # imports depthai: the slow part, done once
 
     reporter.send({"event": "ready", "depthai": dai.__version__, "pid": os.getpid()})
     for line in sys.stdin:
         try:
             request = json.loads(line)
-            op = OPS[request["op"]]
+            op = OPS[Op(request["op"])]
             result = op(request.get("params", {}), reporter)
             reporter.send({"event": "done", "result": result})
-        except OpError as exc:
-            reporter.send({"event": "error", "kind": exc.kind, "message": exc.message})
+        except DeviceError as exc:
+            reporter.send(exc.to_event())
         except Exception as exc:
             traceback.print_exc()
-            reporter.send(
-                {"event": "error", "kind": "failed", "message": f"{type(exc).__name__}: {exc}"}
-            )
+            failed = DeviceError(Failure.FAILED, f"{type(exc).__name__}: {exc}")
+            reporter.send(failed.to_event())
     return 0
 
 

@@ -17,7 +17,7 @@ import depthai as dai
 from oakd.core import delta as rules
 from oakd.core.delta import BLOCK, Delta, FullReason
 from oakd.core.package import APP_OFFSET, HEADER_SIZE
-from oakd.worker.errors import OpError
+from oakd.worker.contract import DeviceError, Failure
 
 FLASH = dai.DeviceBootloader.Memory.FLASH
 
@@ -43,13 +43,16 @@ class FlashIO:
         path = self.scratch / "read.bin"
         ok, message = self.bl.readCustom(FLASH, APP_OFFSET + offset, size, str(path))
         if not ok:
-            raise OpError(
-                "failed", f"the camera could not read its flash at {APP_OFFSET + offset}: {message}"
+            raise DeviceError(
+                Failure.FAILED,
+                f"the camera could not read its flash at {APP_OFFSET + offset}: {message}",
             )
         data = path.read_bytes()
         path.unlink()
         if len(data) != size:
-            raise OpError("failed", f"the camera sent {len(data)} bytes of flash, not {size}")
+            raise DeviceError(
+                Failure.FAILED, f"the camera sent {len(data)} bytes of flash, not {size}"
+            )
         return data
 
     def write(self, offset: int, data: bytes, progress: Any = None) -> None:
@@ -61,8 +64,8 @@ class FlashIO:
         )
         path.unlink()
         if not ok:
-            raise OpError(
-                "failed",
+            raise DeviceError(
+                Failure.FAILED,
                 f"the camera refused to write {len(data)} bytes at {APP_OFFSET + offset}: "
                 f"{message or 'no reason given'}",
             )

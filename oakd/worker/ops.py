@@ -2,9 +2,8 @@
 depthai holds the GIL through discovery and while connecting, which would freeze the daemon's
 event loop for seconds).
 
-Each operation takes its params and a Reporter, returns a JSON-ready result, or raises OpError
-with a kind: `transient` (worth retrying: the link dropped, the camera was not found),
-`refused` (a preflight check said no; nothing was written) or `failed`.
+Each operation takes its params (typed in oakd/worker/contract.py) and a Reporter, returns a
+JSON-ready result, or raises the contract's DeviceError with its Failure.
 """
 
 from __future__ import annotations
@@ -23,9 +22,18 @@ from oakd.core.delta import FullReason
 from oakd.core.devices import DeviceState
 from oakd.core.package import APP_OFFSET
 from oakd.core.versions import Version
-from oakd.services.discovery import scan, scan_unicast
 from oakd.worker import delta as deltas
-from oakd.worker.errors import OpError
+from oakd.worker.contract import (
+    DeviceError,
+    DeviceParams,
+    Failure,
+    FlashParams,
+    NetworkParams,
+    Op,
+    ScanParams,
+    bootloader_too_old,
+)
+from oakd.worker.scan import scan, scan_unicast
 
 MiB = 1024 * 1024
 FACTORY_IMAGE_SIZE = 8 * MiB + 512  # the reset image: bootloader padded over config and header
@@ -43,16 +51,16 @@ class Reporter(Protocol):
         """0..1 through the write."""
 
 
-def _link_error(exc: RuntimeError, address: str, doing: str) -> OpError:
+def _link_error(exc: RuntimeError, address: str, doing: str) -> DeviceError:
     text = str(exc)
     if "not found" in text or "X_LINK_DEVICE_NOT_FOUND" in text:
-        return OpError(
-            "transient",
+        return DeviceError(
+            Failure.TRANSIENT,
             f"the camera at {address} did not answer while {doing} ({text}); check that it is "
             "powered and on the network (`oakd devices`)",
         )
-    return OpError(
-        "transient",
+    return DeviceError(
+        Failure.TRANSIENT,
         f"the link to the camera at {address} dropped while {doing} ({text}); check the "
         "cable and the PoE switch",
     )
@@ -78,7 +86,9 @@ def connected(address: str, report: Reporter, allow_bootloader: bool = False) ->
 def _checked(result: tuple[bool, str], what: str) -> None:
     ok, message = result
     if not ok:
-        raise OpError("failed", f"the camera refused to {what}: {message or 'no reason given'}")
+        raise DeviceError(
+            Failure.FAILED, f"the camera refused to {what}: {message or 'no reason given'}"
+        )
 
 
 def wait_back(address: str, mxid: str, states: set[DeviceState], timeout: float) -> DeviceState:
@@ -93,10 +103,12 @@ def wait_back(address: str, mxid: str, states: set[DeviceState], timeout: float)
                     return last
     seen = f"it answered as {last.value}" if last else "it did not answer at all"
     wanted = " or ".join(sorted(s.value for s in states))
-    raise OpError("failed", f"the camera did not come back {wanted} within {timeout:.0f} s: {seen}")
+    raise DeviceError(
+        Failure.FAILED, f"the camera did not come back {wanted} within {timeout:.0f} s: {seen}"
+    )
 
 
-def op_scan(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
+def op_scan(params: ScanParams, report: Reporter) -> dict[str, Any]:
     """One discovery scan (broadcast and static addresses). Never connects."""
     found = scan(params.get("static", []))
     return {"sightings": [[s.mxid, s.address, s.state.value] for s in found]}
@@ -111,7 +123,7 @@ def _bootloader_facts(bl: Any) -> dict[str, Any]:
     return facts
 
 
-def op_inspect(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
+def op_inspect(params: DeviceParams, report: Reporter) -> dict[str, Any]:
     """Read what a camera has: bootloader, memory, application, network config."""
     with connected(params["address"], report) as bl:
         result: dict[str, Any] = {"bootloader": _bootloader_facts(bl)}
@@ -139,7 +151,7 @@ def op_inspect(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
     return result
 
 
-def op_flash(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
+def op_flash(params: FlashParams, report: Reporter) -> dict[str, Any]:
     """Preflight, write (a delta where it is safe, else the whole package), read back the app
     name, and see the camera boot the app."""
     address, mxid = params["address"], params["mxid"]
@@ -148,13 +160,9 @@ def op_flash(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
     with connected(address, report) as bl, tempfile.TemporaryDirectory() as scratch:
         version = Version.parse(str(bl.getVersion()))
         minimum = Version.parse(params["min_bootloader"])
-        if version < minimum and not params.get("force"):
-            raise OpError(
-                "refused",
-                f"its bootloader {version} is older than {minimum} and fails after a few "
-                f"reconnects; update it (`oakd bootloader-update {mxid} --yes`) or flash with "
-                "--force",
-            )
+        too_old = bootloader_too_old(mxid, version, minimum)
+        if too_old is not None and not params.get("force"):
+            raise too_old
         _check_room(bl, len(package))
         io = deltas.FlashIO(bl, Path(scratch))
         can_read = version >= max(minimum, READ_FLASH_MIN)
@@ -162,8 +170,8 @@ def op_flash(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
         report.phase("verifying")
         name = bl.readApplicationInfo(dai.DeviceBootloader.Memory.FLASH).applicationName
         if name != expected:
-            raise OpError(
-                "failed",
+            raise DeviceError(
+                Failure.FAILED,
                 f"after the write the camera reports the app {name!r}, not {expected!r}",
             )
     wait_back(address, mxid, {DeviceState.FLASH_BOOTED}, COME_BACK_S)
@@ -175,8 +183,8 @@ def _check_room(bl: Any, size: int) -> None:
     if memory.available and memory.size:
         region = memory.size - APP_OFFSET
         if size > region:
-            raise OpError(
-                "refused",
+            raise DeviceError(
+                Failure.REFUSED,
                 f"the package ({size} bytes) is larger than the camera's application "
                 f"region ({region} bytes of {memory.size} in flash); make it smaller (compress "
                 "it, drop unused assets)",
@@ -185,7 +193,7 @@ def _check_room(bl: Any, size: int) -> None:
 
 def _write(
     io: deltas.FlashIO,
-    params: dict[str, Any],
+    params: FlashParams,
     package: bytes,
     version: str,
     can_read: bool,
@@ -229,8 +237,8 @@ def _write(
                 return {**done, "written": written}
             except deltas.DeltaFailed as exc:
                 reason, detail = exc.reason, exc.detail
-            except OpError as exc:
-                if exc.kind == "transient":
+            except DeviceError as exc:
+                if exc.failure.retried:
                     raise
                 reason, detail = FullReason.ERROR, exc.message
     report.phase("writing")
@@ -264,8 +272,8 @@ def _read_base(path: str | None) -> bytes | None:
 
 def _simple(
     what: str, action: Callable[[Any], tuple[bool, str]], back: set[DeviceState]
-) -> Callable[[dict[str, Any], Reporter], dict[str, Any]]:
-    def op(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
+) -> Callable[[DeviceParams, Reporter], dict[str, Any]]:
+    def op(params: DeviceParams, report: Reporter) -> dict[str, Any]:
         with connected(params["address"], report) as bl:
             report.phase("writing")
             _checked(action(bl), what)
@@ -286,7 +294,7 @@ op_clear_config = _simple(
 )
 
 
-def op_network_config(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
+def op_network_config(params: NetworkParams, report: Reporter) -> dict[str, Any]:
     """Write a static or DHCP network config (validated by the daemon before it got here)."""
     with connected(params["address"], report) as bl:
         try:
@@ -304,7 +312,7 @@ def op_network_config(params: dict[str, Any], report: Reporter) -> dict[str, Any
     return {"static": params.get("static"), "gateway": params.get("gateway")}
 
 
-def _flash_bootloader(params: dict[str, Any], report: Reporter, image: Path | None) -> None:
+def _flash_bootloader(params: DeviceParams, report: Reporter, image: Path | None) -> None:
     with connected(params["address"], report, allow_bootloader=True) as bl:
         report.phase("writing")
         if image is None:
@@ -313,7 +321,7 @@ def _flash_bootloader(params: dict[str, Any], report: Reporter, image: Path | No
             _checked(bl.flashBootloader(report.progress, str(image)), "write the bootloader")
 
 
-def op_bootloader_update(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
+def op_bootloader_update(params: DeviceParams, report: Reporter) -> dict[str, Any]:
     """Flash the bootloader embedded in this depthai (the factory one, not a user one)."""
     _flash_bootloader(params, report, None)
     report.phase("verifying")
@@ -326,7 +334,7 @@ def op_bootloader_update(params: dict[str, Any], report: Reporter) -> dict[str, 
     return {"bootloader": str(dai.DeviceBootloader.getEmbeddedBootloaderVersion())}
 
 
-def op_factory_reset(params: dict[str, Any], report: Reporter) -> dict[str, Any]:
+def op_factory_reset(params: DeviceParams, report: Reporter) -> dict[str, Any]:
     """As Luxonis' Device Manager does it: the embedded bootloader padded with 0xFF to 8 MiB +
     512 bytes, which rewrites the bootloader and erases the user bootloader, the config and
     the application header."""
@@ -342,13 +350,14 @@ def op_factory_reset(params: dict[str, Any], report: Reporter) -> dict[str, Any]
     return {"bootloader": str(dai.DeviceBootloader.getEmbeddedBootloaderVersion())}
 
 
-OPS: dict[str, Callable[[dict[str, Any], Reporter], dict[str, Any]]] = {
-    "scan": op_scan,
-    "inspect": op_inspect,
-    "flash": op_flash,
-    "clear_app": op_clear_app,
-    "clear_config": op_clear_config,
-    "network_config": op_network_config,
-    "bootloader_update": op_bootloader_update,
-    "factory_reset": op_factory_reset,
+# Each takes the params its Op names in the contract; the worker's loop only sees dicts.
+OPS: dict[Op, Callable[[Any, Reporter], dict[str, Any]]] = {
+    Op.SCAN: op_scan,
+    Op.INSPECT: op_inspect,
+    Op.FLASH: op_flash,
+    Op.CLEAR_APP: op_clear_app,
+    Op.CLEAR_CONFIG: op_clear_config,
+    Op.NETWORK_CONFIG: op_network_config,
+    Op.BOOTLOADER_UPDATE: op_bootloader_update,
+    Op.FACTORY_RESET: op_factory_reset,
 }

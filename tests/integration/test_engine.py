@@ -86,6 +86,7 @@ def test_a_dropped_link_is_retried_then_fails_with_advice_and_the_camera_recover
     assert job["state"] == "failed" and job["attempts"] == 2  # retried once (flash.retries)
     assert "dropped" in job["error"] and "cable" in job["error"]
     assert "after 2 attempts" in job["error"]
+    assert job["error_code"] == "device_unreachable"  # what a script matches on
     camera.faults.drop_link_at = None
     result = daemon.cli("flash", camera.mxid, "--dap", str(dap_file), "--wait", timeout=180)
     assert result.returncode == 0, result.stderr
@@ -119,8 +120,10 @@ def test_faults_refuse_or_fail_with_useful_messages(
     by_device = {j["device"]: j for j in json.loads(result.stdout)}
     assert "0.0.26 is older than 0.0.28" in by_device[old.mxid]["error"]
     assert "bootloader-update" in by_device[old.mxid]["error"]
+    assert by_device[old.mxid]["error_code"] == "bootloader_too_old"
     assert by_device[old.mxid]["attempts"] == 1  # a refusal is not retried
     assert "flash chip did not answer" in by_device[failing.mxid]["error"]
+    assert by_device[failing.mxid]["error_code"] == "device_failed"
     assert old.application_info() is None and failing.application_info() is None  # nothing written
 
     forced = daemon.cli("flash", old.mxid, "--dap", str(dap_file), "--force", "--wait", timeout=180)
@@ -372,7 +375,7 @@ def test_a_flash_by_another_tool_is_noticed_and_not_wrongly_skipped(
 
 
 def test_unicast_discovery_finds_a_static_address_and_only_it(make_fleet) -> None:
-    from oakd.services.discovery import scan_unicast
+    from oakd.worker.scan import scan_unicast
 
     fleet = make_fleet(2)
     found = scan_unicast([fleet.cameras[1].address, "127.0.0.99"])
@@ -420,6 +423,7 @@ def test_packages_that_cannot_work_are_refused_before_anything_is_written(
     assert result.returncode == 1
     (job,) = json.loads(result.stdout)
     assert "larger than the camera's application region" in job["error"]
+    assert job["error_code"] == "refused"
     assert job["attempts"] == 1
     assert camera.application_info() is None
     assert job_states(daemon).keys() == {job["id"]}

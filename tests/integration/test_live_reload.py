@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from oakd.core.package import inspect_package
-from tests.helpers import DaemonProcess, job_states, wait_for, wait_online
+from tests.helpers import DaemonProcess, RawClient, job_states, wait_for, wait_online
 
 pytestmark = pytest.mark.timeout(400)
 APP_OFFSET = 8 * 1024 * 1024
@@ -187,3 +187,9 @@ def test_flash_a_project_once_and_a_configured_project_is_watched(
     broken = daemon.cli("flash", fleet.cameras[0].mxid, "--project", str(once))
     assert broken.returncode == 1
     assert "[build_failed]" in broken.stderr and "SyntaxError" in broken.stderr
+    # A script sees how the build failed, not only that it did.
+    raw = RawClient(daemon.socket)
+    raw.hello()
+    answer = raw.request(1, "flash", devices=[fleet.cameras[0].mxid], project=str(once))
+    raw.close()
+    assert answer["error"]["code"] == "build_failed" and answer["error"]["kind"] == "syntax"

@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from oakd.services.workers import Worker, WorkerError
+from oakd.services.workers import Worker
+from oakd.worker.contract import DeviceError, Failure, Op
 
 FLOOD = """
 import sys
@@ -39,9 +40,9 @@ async def stand_in(code: str) -> Worker:
 async def test_a_worker_that_floods_its_output_is_killed() -> None:
     worker = await stand_in(FLOOD)
     started = time.monotonic()
-    with pytest.raises(WorkerError, match="flooded its output") as caught:
-        await worker.call("flash", {}, timeout=120)
-    assert caught.value.kind == "transient"
+    with pytest.raises(DeviceError, match="flooded its output") as caught:
+        await worker.call(Op.FLASH, {}, timeout=120)
+    assert caught.value.failure is Failure.TRANSIENT
     assert time.monotonic() - started < 60  # long before the deadline
     assert await asyncio.wait_for(worker.proc.wait(), 10) < 0
     assert not worker.alive
@@ -50,8 +51,8 @@ async def test_a_worker_that_floods_its_output_is_killed() -> None:
 
 async def test_a_worker_past_its_deadline_is_killed() -> None:
     worker = await stand_in(HANG)
-    with pytest.raises(WorkerError, match="did not finish within 1 s") as caught:
-        await worker.call("flash", {}, timeout=1)
-    assert caught.value.kind == "transient"
+    with pytest.raises(DeviceError, match="did not finish within 1 s") as caught:
+        await worker.call(Op.FLASH, {}, timeout=1)
+    assert caught.value.failure is Failure.TRANSIENT
     assert await asyncio.wait_for(worker.proc.wait(), 10) < 0
     await worker.stop()
