@@ -35,7 +35,6 @@ EXIT_CODES: dict[ErrorCode, int] = {
     ErrorCode.HELLO_REQUIRED: EXIT_FAILED,
     ErrorCode.PROTOCOL_MISMATCH: EXIT_FAILED,
     ErrorCode.UNKNOWN_REQUEST: EXIT_FAILED,
-    ErrorCode.TOO_MANY_REQUESTS: EXIT_FAILED,
     ErrorCode.BAD_PARAMS: EXIT_USAGE,
     # Refused by the daemon's peer check: no daemon this user may use, as when the socket's
     # mode refuses the connection (oakd.client raises DaemonUnreachable for that).
@@ -54,8 +53,6 @@ EXIT_CODES: dict[ErrorCode, int] = {
     ErrorCode.REFUSED: EXIT_FAILED,
     ErrorCode.BOOTLOADER_TOO_OLD: EXIT_FAILED,
     ErrorCode.DEVICE_UNREACHABLE: EXIT_FAILED,  # a camera that went quiet is no missing daemon
-    ErrorCode.DEVICE_FAILED: EXIT_FAILED,
-    ErrorCode.DEVICE_UNREACHABLE: EXIT_FAILED,
     ErrorCode.DEVICE_FAILED: EXIT_FAILED,
     ErrorCode.BUSY: EXIT_FAILED,
     ErrorCode.BUILD_FAILED: EXIT_FAILED,

@@ -59,6 +59,8 @@ def test_every_error_code_has_its_exit_code_decided() -> None:
         (ErrorCode.PERMISSION_DENIED, EXIT_NO_DAEMON),
         (ErrorCode.REFUSED, EXIT_FAILED),
         (ErrorCode.BUSY, EXIT_FAILED),
+        (ErrorCode.DEVICE_UNREACHABLE, EXIT_FAILED),
+        (ErrorCode.DEVICE_FAILED, EXIT_FAILED),
         (ErrorCode.BUILD_FAILED, EXIT_FAILED),
         (ErrorCode.INTERNAL, EXIT_FAILED),
     ],
