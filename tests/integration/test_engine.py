@@ -242,18 +242,18 @@ def test_destructive_operations_need_confirmation_and_do_what_the_field_notes_sa
         ["netconfig", "--dhcp"],
     ):
         unconfirmed = daemon.cli(*command[:1], ident, *command[1:])
-        assert unconfirmed.returncode == 1
+        assert unconfirmed.returncode == 2  # usage: --yes is missing
         assert "Confirm it explicitly" in unconfirmed.stderr, unconfirmed.stderr
     assert job_states(daemon) == {}
 
     bad = daemon.cli(
         "netconfig", ident, "--static", "192.168.1.0/24", "--gateway", "192.168.1.1", "--yes"
     )
-    assert bad.returncode == 1 and "network address" in bad.stderr
+    assert bad.returncode == 2 and "network address" in bad.stderr
     bad = daemon.cli(
         "netconfig", ident, "--static", "192.168.1.50/24", "--gateway", "10.0.0.1", "--yes"
     )
-    assert "not in the camera's subnet" in bad.stderr
+    assert bad.returncode == 2 and "not in the camera's subnet" in bad.stderr
 
     job = _wait_job(
         daemon,
@@ -323,7 +323,7 @@ def test_inspect_warns_before_stopping_an_app_and_keeps_what_it_read(
     )
     wait_for(lambda: devices(daemon)[0]["state"] == "flash_booted", 20, "the camera to run its app")
     refused = daemon.cli("inspect", camera.address)
-    assert refused.returncode == 1 and "stops the app" in refused.stderr
+    assert refused.returncode == 2 and "stops the app" in refused.stderr
     boots = camera.boots
     result = daemon.cli("inspect", camera.address, "--yes", "--json", timeout=120)
     assert result.returncode == 0, result.stderr
