@@ -53,14 +53,21 @@ def only_loopback() -> bool:
     return [name for _, name in socket.if_nameindex()] == ["lo"]
 
 
-def enter_private_netns() -> str | None:
-    """Enter a loopback-only namespace; return None on success, else why it could not be made."""
-    if only_loopback():
+def enter_private_netns(fresh: bool = False) -> str | None:
+    """Enter a loopback-only namespace; return None on success, else why it could not be made.
+
+    `fresh`: make a new one even when this process is isolated already. Each of the test
+    suite's parallel workers needs its own, or their emulated cameras would claim the same
+    loopback addresses and ports. Only the calling thread and what it starts from then on move.
+    """
+    if only_loopback() and not fresh:
         _loopback_up()  # already isolated (e.g. started under `unshare --net`)
         return None
     if not hasattr(os, "getuid"):
         return "network namespaces need Linux"
     uid, gid = os.getuid(), os.getgid()
+    # As root, or as the root of the user namespace a parent made, no user namespace is needed
+    # (and a process with threads, such as a pytest-xdist worker, could not enter one).
     err = _unshare(CLONE_NEWNET)
     if err:
         # Unprivileged: a user namespace first grants CAP_NET_ADMIN inside it.

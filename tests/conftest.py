@@ -21,8 +21,10 @@ _ISOLATION_FAILURE: str | None = None
 def pytest_configure(config: pytest.Config) -> None:
     global _ISOLATION_FAILURE
     # Before any test, fixture or depthai thread exists: unshare(CLONE_NEWUSER) needs a
-    # single-threaded process.
-    _ISOLATION_FAILURE = enter_private_netns()
+    # single-threaded process. The suite runs in parallel workers (pytest-xdist): the main
+    # process isolates itself first, so the workers start isolated, and each makes a namespace
+    # of its own so that their cameras can use the same addresses.
+    _ISOLATION_FAILURE = enter_private_netns(fresh="PYTEST_XDIST_WORKER" in os.environ)
     if _ISOLATION_FAILURE and os.environ.get("OAKD_REQUIRE_NETNS") == "1":
         raise pytest.UsageError(
             f"OAKD_REQUIRE_NETNS=1 but no private network namespace: {_ISOLATION_FAILURE}"
