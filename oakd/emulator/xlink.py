@@ -39,6 +39,10 @@ MAX_PACKETS_PER_STREAM = 64
 MAX_PACKET_SIZE = 64 * 1024 * 1024
 
 WATCHDOG_STREAM = "__watchdog"
+# The host pings every 0.75 s and gives up after missing pings for a few seconds. A gap this long
+# between two pings arriving, or an event this long to answer, is logged: it tells whether a
+# "ping was missed" came from the host (late pings) or from this emulator (late answers).
+SLOW_S = 1.5
 WATCHDOG_RESET = b"\x01\x00\x00\x00"
 
 # Events the device originates get ids far from the host's (which start at 11); only (id, type)
@@ -205,7 +209,11 @@ class Link:
         try:
             while not self.closed:
                 event = unpack_event(self._recv_exact(HEADER_SIZE))
+                started = time.monotonic()
                 self._handle(event)
+                took = time.monotonic() - started
+                if took > SLOW_S:
+                    log.warning("%s: answering event %d took %.1f s", self._name, event.type, took)
         except (LinkClosed, OSError) as exc:
             log.debug("%s: link ended: %s", self._name, exc)
         finally:
@@ -259,7 +267,14 @@ class Link:
                 log.debug("%s: write to unknown stream id %d dropped", self._name, stream_id)
                 return
             if stream.name == WATCHDOG_STREAM:
-                self.last_watchdog = time.monotonic()
+                now = time.monotonic()
+                if self.last_watchdog is not None and now - self.last_watchdog > SLOW_S:
+                    log.warning(
+                        "%s: no watchdog ping from the host for %.1f s",
+                        self._name,
+                        now - self.last_watchdog,
+                    )
+                self.last_watchdog = now
             else:
                 stream.inbound.append(payload)
                 self._cond.notify_all()
