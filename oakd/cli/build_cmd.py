@@ -7,13 +7,9 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from oakd.build.cache import PackageCache, default_cache_dir
-from oakd.build.limits import format_size, parse_size
-from oakd.build.model import BuildOptions, BuildResult, Outcome
 from oakd.build.project import DEFAULT_ENTRY, Project
-from oakd.build.runner import build_project_sync
 from oakd.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -23,8 +19,11 @@ from oakd.cli.common import (
     print_json,
     quiet_when_stdout_closes,
 )
-from oakd.config import Config, ProjectEntry, load_config
 from oakd.errors import ConfigError
+
+if TYPE_CHECKING:
+    from oakd.build.model import BuildResult
+    from oakd.config import Config, ProjectEntry
 
 
 def register(sub: Any) -> None:
@@ -61,6 +60,8 @@ def register(sub: Any) -> None:
 
 
 def _size(text: str) -> int:
+    from oakd.build.limits import parse_size
+
     try:
         return parse_size(text)
     except ValueError as exc:
@@ -74,6 +75,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    # Here, not at the top: every `oakd` command builds the parser, and the builder (asyncio,
+    # watchfiles, the cache) is not what `oakd status` should wait for.
+    from oakd.build.cache import PackageCache, default_cache_dir
+    from oakd.build.model import BuildOptions
+    from oakd.build.runner import build_project_sync
+    from oakd.config import load_config
+
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -138,6 +146,8 @@ def _copy(package: Path, target: Path) -> str:
 
 def _print_result(result: BuildResult, copied_to: str | None) -> None:
     """The result for a person: what was built, or what failed and the user's traceback."""
+    from oakd.build.limits import format_size
+
     output = result.output
     if output.text:
         cut = (
@@ -153,7 +163,7 @@ def _print_result(result: BuildResult, copied_to: str | None) -> None:
         fail(f"build failed [{result.failure.kind.value}]: {result.failure.message}")
         return
     d = result.durations
-    if result.outcome is Outcome.CHECKED:
+    if result.outcome.value == "checked":  # Outcome.CHECKED, without importing the model
         print(f"checked {result.app_name} (the pipeline is fine; no package made)")
     else:
         how = "unchanged: reused the cached package" if result.unchanged else "new package"

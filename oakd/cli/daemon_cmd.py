@@ -8,7 +8,6 @@ from typing import Any
 
 from oakd.cli.common import EXIT_OK, exit_code, fail
 from oakd.config import LOG_LEVELS, load_config
-from oakd.daemon import Daemon, DaemonOptions
 from oakd.errors import ConfigError, OakdError
 from oakd.logs import setup_logging
 from oakd.paths import cache_dir, daemon_socket, state_dir
@@ -33,6 +32,8 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run until SIGINT or SIGTERM."""
+    from oakd.daemon import Daemon, DaemonOptions  # not at the top: every command builds the parser
+
     try:
         config = load_config(args.config)
     except ConfigError as exc:

@@ -98,13 +98,37 @@ state (boot state machine), faults, camera (one camera), fleet (LocalFleet), pro
 control (stdin commands), cli (`oakd emulate`).
 """
 
-from oakd.emulator.camera import Camera, CameraSettings
-from oakd.emulator.faults import Faults
-from oakd.emulator.flash import DEFAULT_WRITE_SPEED, MiB
-from oakd.emulator.fleet import LocalFleet, mxid_for_index, seed_application
-from oakd.emulator.process import EmulatorError, Fleet, RemoteCamera
-from oakd.emulator.sbr import ApplicationInfo
-from oakd.emulator.state import CameraState
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+# Exported lazily: `oakd emulate --help` and every other `oakd` command import this package
+# (for the parser) and should not pay for the cameras' modules.
+_EXPORTS = {
+    "Camera": "oakd.emulator.camera",
+    "CameraSettings": "oakd.emulator.camera",
+    "Faults": "oakd.emulator.faults",
+    "DEFAULT_WRITE_SPEED": "oakd.emulator.flash",
+    "MiB": "oakd.emulator.flash",
+    "LocalFleet": "oakd.emulator.fleet",
+    "mxid_for_index": "oakd.emulator.fleet",
+    "seed_application": "oakd.emulator.fleet",
+    "EmulatorError": "oakd.emulator.process",
+    "Fleet": "oakd.emulator.process",
+    "RemoteCamera": "oakd.emulator.process",
+    "ApplicationInfo": "oakd.emulator.sbr",
+    "CameraState": "oakd.emulator.state",
+}
+
+if TYPE_CHECKING:
+    from oakd.emulator.camera import Camera, CameraSettings
+    from oakd.emulator.faults import Faults
+    from oakd.emulator.flash import DEFAULT_WRITE_SPEED, MiB
+    from oakd.emulator.fleet import LocalFleet, mxid_for_index, seed_application
+    from oakd.emulator.process import EmulatorError, Fleet, RemoteCamera
+    from oakd.emulator.sbr import ApplicationInfo
+    from oakd.emulator.state import CameraState
 
 __all__ = [
     "DEFAULT_WRITE_SPEED",
@@ -121,3 +145,9 @@ __all__ = [
     "mxid_for_index",
     "seed_application",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'oakd.emulator' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)

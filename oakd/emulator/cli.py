@@ -17,11 +17,13 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oakd.emulator import flash as fl
-from oakd.emulator.control import CommandError, Controller, apply_fault_arg
-from oakd.emulator.fleet import DEFAULT_FIRST_IP, LocalFleet
+from oakd.emulator.identity import DEFAULT_FIRST_IP
+
+if TYPE_CHECKING:
+    from oakd.emulator.control import Controller
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -107,6 +109,10 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the emulator until `quit`, a signal, or (with --exit-with-stdin) end of stdin."""
+    # Here, not at the top: every `oakd` command builds the parser that holds this module.
+    from oakd.emulator.control import CommandError, Controller, apply_fault_arg
+    from oakd.emulator.fleet import LocalFleet
+
     _configure_logging(args.log_file, args.log_level)
     try:
         fleet = LocalFleet(

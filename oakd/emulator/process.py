@@ -29,7 +29,7 @@ from typing import IO, Any
 
 from oakd.emulator import flash as fl
 from oakd.emulator.faults import Faults
-from oakd.emulator.fleet import DEFAULT_FIRST_IP
+from oakd.emulator.identity import DEFAULT_FIRST_IP
 from oakd.emulator.sbr import ApplicationInfo
 from oakd.emulator.state import CameraState, Running
 
