@@ -22,7 +22,7 @@ from oakd.build.confine import Shield
 from oakd.config import Config, load_config
 from oakd.core.registry import DeviceRegistry
 from oakd.errors import ConfigError
-from oakd.services.api import Api
+from oakd.services.api import Api, Services
 from oakd.services.bus import EventBus
 from oakd.services.discovery import Discovery, Scanner, WorkerScanner
 from oakd.services.engine import FlashEngine
@@ -131,7 +131,18 @@ class Daemon:
                 hidden=(str(path or Path(sock.getsockname())),),
             ),
         )
-        api = Api(self, store, path or Path(sock.getsockname()), self.options.state_dir)
+        api = Api(
+            Services(
+                store=store,
+                registry=self.registry,
+                discovery=self.discovery,
+                engine=self.engine,
+                projects=self.projects,
+                config=lambda: self.config,
+                socket_path=path or Path(sock.getsockname()),
+                state_dir=self.options.state_dir,
+            )
+        )
         server = Server(sock, path, bus, api.table(), group)
         services = TaskSet()
         services.start(server.run(self.stop), name="server")

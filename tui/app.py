@@ -21,6 +21,7 @@ from tui.clock import Clock, LocalClock
 from tui.commands import OakdCommands
 from tui.connection import Backoff, ClientFactory, Connection, connect_client
 from tui.flows import Flows
+from tui.messages import DeviceAnswered, JobsAnswered, ProjectUnwatched, ProjectWatched
 from tui.model import Wire
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
@@ -252,6 +253,23 @@ class OakdApp(App[int]):
     def _filter_done(self, _: FilterInput.FilterDone) -> None:
         self.cameras.focus()
 
+    # -- messages from flows: what the daemon answered -----------------------------------------
+
+    def on_jobs_answered(self, message: JobsAnswered) -> None:
+        self.jobs.upsert_many(message.jobs)
+        self.refresh_counts()
+
+    def on_device_answered(self, message: DeviceAnswered) -> None:
+        if self.cameras.upsert_many([message.device]):
+            self.jobs.relabel()
+            self.projects.relabel()
+
+    def on_project_watched(self, message: ProjectWatched) -> None:
+        self.projects.upsert(message.project)
+
+    def on_project_unwatched(self, message: ProjectUnwatched) -> None:
+        self.projects.forget(message.path)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # A bug in a flow must not take the screen down: say so and carry on.
         if event.state is WorkerState.ERROR and event.worker.group == "flows":
@@ -263,6 +281,10 @@ class OakdApp(App[int]):
     def start(self, flow: Coroutine[Any, Any, None]) -> None:
         """Run a flow (dialogs and requests) in a worker."""
         self.run_worker(flow, group="flows", exit_on_error=False)
+
+    def label_of(self, device_id: str) -> str:
+        """What a person calls the camera (its alias, else its MX ID)."""
+        return self.cameras.label_of(device_id)
 
     def say(self, level: str, message: str, source: str = "tui") -> None:
         """A line in the log panel."""

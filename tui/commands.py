@@ -5,15 +5,59 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui import model
+from tui.flows import Flows
+from tui.model import Wire
 from tui.operations import OPERATIONS
+from tui.widgets.cameras_table import CamerasTable
+from tui.widgets.jobs_table import JobsTable
+from tui.widgets.log_panel import LogPanel
+from tui.widgets.projects_table import ProjectsTable
 
-if TYPE_CHECKING:
-    from tui.app import OakdApp
+
+class PaletteHost(Protocol):
+    """What the palette's commands need of the app (OakdApp provides it)."""
+
+    flows: Flows
+    cameras: CamerasTable
+    jobs: JobsTable
+    projects: ProjectsTable
+    log_panel: LogPanel
+
+    def start(self, flow: Coroutine[Any, Any, None]) -> None:
+        """Run a flow in a worker."""
+
+    def show_device(self, device: Wire) -> None:
+        """A camera's page."""
+
+    def show_project(self, project: Wire) -> None:
+        """A project's page."""
+
+    def action_flash(self) -> None:
+        """Flash the selected cameras."""
+
+    def action_watch(self) -> None:
+        """Watch a project."""
+
+    def action_inspect(self) -> None:
+        """Inspect the selected cameras."""
+
+    def action_network_config(self) -> None:
+        """Network config of the selected cameras."""
+
+    def action_filter(self) -> None:
+        """Filter the cameras."""
+
+    def action_help(self) -> None:
+        """Show the keys."""
+
+    def action_focus(self, widget_id: str) -> Any:
+        """Focus a panel."""
+
 
 Command = tuple[str, Callable[[], object], str]
 FlowMaker = Callable[[], Coroutine[Any, Any, None]]
@@ -23,9 +67,9 @@ class OakdCommands(Provider):
     """Commands built from what the app shows right now."""
 
     @property
-    def oakd(self) -> OakdApp:
-        """The app, typed."""
-        return cast("OakdApp", self.app)
+    def oakd(self) -> PaletteHost:
+        """The app, as what the commands need of it."""
+        return cast("PaletteHost", self.app)
 
     def _flow(self, make: FlowMaker) -> Callable[[], None]:
         """A command that starts a flow when chosen (not before: no stray coroutines)."""

@@ -1,29 +1,30 @@
 """What happens after a key: dialogs, then requests, then what the answers mean to a person.
 
 Each flow runs in a Textual worker (so it may wait for a dialog) and talks to the daemon only
-through `app.connection`. Widgets are updated from the answers here and from events in the app.
+through `host.connection`. It never touches a widget: what an answer says goes to the app as a
+message (tui/messages.py), and the daemon's events bring the same a moment later.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from rich.text import Text
+from textual.message import Message
+from textual.screen import Screen
 
 from oakd.errors import ErrorCode, OakdError
 from oakd.protocol import Cancel, Flash, Inspect, NetworkConfig, Request, Unwatch, Watch
 from tui import model
+from tui.messages import DeviceAnswered, JobsAnswered, ProjectUnwatched, ProjectWatched
 from tui.model import Wire
 from tui.operations import OPERATIONS, inspect_confirmation, network_confirmation
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.flash import FlashScreen
 from tui.screens.network import NetworkScreen
 from tui.screens.watch import WatchScreen
-
-if TYPE_CHECKING:
-    from tui.app import OakdApp
 
 INSPECT_TIMEOUT = 120.0  # seconds: connecting to a camera can take a while (field notes)
 
@@ -48,9 +49,7 @@ class Outcome:
 
 
 def jobs_in(result: Any) -> list[Wire]:
-    """The jobs in an answer: a job, a list of jobs, or {"jobs": [...]}."""
-    if isinstance(result, dict) and isinstance(result.get("jobs"), list):
-        result = result["jobs"]
+    """The jobs in an answer: a job (reset, cancel, ...) or a list of jobs (flash)."""
     if isinstance(result, dict):
         result = [result]
     if not isinstance(result, list):
@@ -58,16 +57,54 @@ def jobs_in(result: Any) -> list[Wire]:
     return [j for j in result if isinstance(j, dict) and "id" in j and "state" in j]
 
 
+class Caller(Protocol):
+    """Sends a request to the daemon (tui/connection.py Connection)."""
+
+    async def call(self, body: Request, timeout: float | None = ...) -> Any:
+        """The answer's result, or an OakdError."""
+
+
+class FlowHost(Protocol):
+    """What flows need of the app (OakdApp provides it): the daemon, dialogs, and words."""
+
+    last_path: str  # the last project or package path typed, offered again
+
+    @property
+    def connection(self) -> Caller:
+        """The daemon."""
+
+    async def push_screen_wait(self, screen: Screen[Any]) -> Any:
+        """Show a dialog and wait for its answer."""
+
+    def post_message(self, message: Message) -> bool:
+        """Tell the app what an answer said."""
+
+    def label_of(self, device_id: str) -> str:
+        """What a person calls the camera."""
+
+    def say(self, level: str, message: str, source: str = ...) -> None:
+        """A line in the log panel."""
+
+    def failed(self, what: str, message: str) -> None:
+        """Something the user asked for failed."""
+
+    def no_camera(self) -> None:
+        """An action with no target."""
+
+    def notify(self, message: str, *, severity: Any = ...) -> None:
+        """A toast."""
+
+
 class Flows:
     """The app's multi-step actions."""
 
-    def __init__(self, app: OakdApp) -> None:
-        self.app = app
+    def __init__(self, host: FlowHost) -> None:
+        self.host = host
 
     async def send(self, body: Request, timeout: float = 30.0) -> Outcome:
         """One request; errors become an Outcome, never an exception."""
         try:
-            return Outcome(True, await self.app.connection.call(body, timeout=timeout))
+            return Outcome(True, await self.host.connection.call(body, timeout=timeout))
         except OakdError as exc:
             return Outcome(False, error=exc)
         except asyncio.TimeoutError:
@@ -76,26 +113,23 @@ class Flows:
     def _queued(self, what: str, result: Any) -> None:
         jobs = jobs_in(result)
         if jobs:
-            self.app.jobs.upsert_many(jobs)
-            self.app.refresh_counts()
-            ids = ", ".join(
-                f"#{j['id']} ({self.app.cameras.label_of(str(j['device']))})" for j in jobs
-            )
-            self.app.say("info", f"{what}: queued {ids}")
+            self.host.post_message(JobsAnswered(jobs))
+            ids = ", ".join(f"#{j['id']} ({self.host.label_of(str(j['device']))})" for j in jobs)
+            self.host.say("info", f"{what}: queued {ids}")
         else:
-            self.app.say("info", f"{what}: sent")
+            self.host.say("info", f"{what}: sent")
 
     async def flash(self, devices: list[Wire]) -> None:
         """Ask for a project or package, then queue a flash to each camera."""
         if not devices:
-            self.app.no_camera()
+            self.host.no_camera()
             return
         names = [model.label(d) for d in devices]
-        choice = await self.app.push_screen_wait(FlashScreen(names, initial=self.app.last_path))
+        choice = await self.host.push_screen_wait(FlashScreen(names, initial=self.host.last_path))
         if choice is None:
             return
         source = choice.project or choice.package or ""
-        self.app.last_path = source
+        self.host.last_path = source
         what = f"flash {model.project_name(source)} to {', '.join(names)}"
         force = False
         while True:
@@ -111,7 +145,7 @@ class Flows:
                 self._queued(what, outcome.value)
                 return
             if force or outcome.code is not ErrorCode.BOOTLOADER_TOO_OLD:
-                self.app.failed(what, outcome.message)
+                self.host.failed(what, outcome.message)
                 return
             # An old bootloader: the daemon refuses unless forced. Say why, let the user decide.
             body_text = Text(outcome.message + "\n\n")
@@ -120,10 +154,10 @@ class Flows:
                 "the bootloader update (b) fixes that.",
                 style="yellow",
             )
-            if not await self.app.push_screen_wait(
+            if not await self.host.push_screen_wait(
                 ConfirmScreen(f"Flash refused: {', '.join(names)}", body_text, "Flash anyway")
             ):
-                self.app.say("info", f"{what}: not flashed")
+                self.host.say("info", f"{what}: not flashed")
                 return
             force = True
 
@@ -131,14 +165,14 @@ class Flows:
         """Confirm, then send one destructive request per camera with confirm=True."""
         op = OPERATIONS[action]
         if not devices:
-            self.app.no_camera()
+            self.host.no_camera()
             return
         names = ", ".join(model.label(d) for d in devices)
-        confirmed = await self.app.push_screen_wait(
+        confirmed = await self.host.push_screen_wait(
             ConfirmScreen(f"{op.title}: {names}?", op.confirmation(devices), op.title)
         )
         if not confirmed:
-            self.app.say("info", f"{op.title.lower()} of {names}: cancelled, nothing sent")
+            self.host.say("info", f"{op.title.lower()} of {names}: cancelled, nothing sent")
             return
         for device in devices:
             what = f"{op.title.lower()} of {model.label(device)}"
@@ -146,21 +180,21 @@ class Flows:
             if outcome.ok:
                 self._queued(what, outcome.value)
             else:
-                self.app.failed(what, outcome.message)
+                self.host.failed(what, outcome.message)
 
     async def network_config(self, devices: list[Wire]) -> None:
         """Ask for the settings, check them, confirm, then write them."""
         if not devices:
-            self.app.no_camera()
+            self.host.no_camera()
             return
         names = [model.label(d) for d in devices]
-        choice = await self.app.push_screen_wait(NetworkScreen(names))
+        choice = await self.host.push_screen_wait(NetworkScreen(names))
         if choice is None:
             return
         body = network_confirmation(devices, choice.describe())
         title = f"Network config: {', '.join(names)}?"
-        if not await self.app.push_screen_wait(ConfirmScreen(title, body, "Write config")):
-            self.app.say("info", f"network config of {', '.join(names)}: cancelled, nothing sent")
+        if not await self.host.push_screen_wait(ConfirmScreen(title, body, "Write config")):
+            self.host.say("info", f"network config of {', '.join(names)}: cancelled, nothing sent")
             return
         for device in devices:
             what = f"network config of {model.label(device)} ({choice.describe()})"
@@ -176,16 +210,16 @@ class Flows:
             if outcome.ok:
                 self._queued(what, outcome.value)
             else:
-                self.app.failed(what, outcome.message)
+                self.host.failed(what, outcome.message)
 
     async def inspect(self, devices: list[Wire]) -> None:
         """Read the cameras' details; warn first when that stops a running app."""
         if not devices:
-            self.app.no_camera()
+            self.host.no_camera()
             return
         running = [d for d in devices if d.get("state") == "flash_booted"]
         if running and not await self._confirm_inspect(running):
-            self.app.say("info", "inspect: cancelled, nothing sent")
+            self.host.say("info", "inspect: cancelled, nothing sent")
             return
         for device in devices:
             yes = device in running
@@ -198,53 +232,50 @@ class Flows:
             if outcome.ok:
                 self._inspected(device, outcome.value)
             else:
-                self.app.failed(f"inspect {model.label(device)}", outcome.message)
+                self.host.failed(f"inspect {model.label(device)}", outcome.message)
 
     async def _confirm_inspect(self, devices: list[Wire]) -> bool:
         names = ", ".join(model.label(d) for d in devices)
         screen = ConfirmScreen(f"Inspect {names}?", inspect_confirmation(devices), "Inspect")
-        confirmed = await self.app.push_screen_wait(screen)
+        confirmed = await self.host.push_screen_wait(screen)
         return bool(confirmed)
 
     def _inspected(self, device: Wire, result: Any) -> None:
-        if isinstance(result, dict) and result.get("id") == device["id"]:
-            updated = result
-        elif isinstance(result, dict):
-            updated = {**device, "inspection": result}
-        else:
-            updated = device
-        self.app.cameras.upsert_many([updated])
+        # The daemon answers with the camera, its inspection included.
+        updated = (
+            result if isinstance(result, dict) and result.get("id") == device["id"] else device
+        )
+        self.host.post_message(DeviceAnswered(updated))
         version = model.bootloader_version(updated) or "unknown"
         app_name = model.flashed_app(updated) or "none"
-        self.app.say(
+        self.host.say(
             "info", f"inspected {model.label(updated)}: bootloader {version}, app {app_name}"
         )
 
     async def cancel(self, job: Wire | None) -> None:
         """Cancel a job; the daemon refuses a running write, and says why."""
         if job is None:
-            self.app.notify("no job selected", severity="warning")
+            self.host.notify("no job selected", severity="warning")
             return
         if model.job_final(job):
-            self.app.notify(f"job #{job['id']} has already finished ({job['state']})")
+            self.host.notify(f"job #{job['id']} has already finished ({job['state']})")
             return
         outcome = await self.send(Cancel(job=int(job["id"])))
         if not outcome.ok:
-            self.app.failed(f"cancel job #{job['id']}", outcome.message)
+            self.host.failed(f"cancel job #{job['id']}", outcome.message)
             return
         jobs = jobs_in(outcome.value)
         if jobs:
-            self.app.jobs.upsert_many(jobs)
-            self.app.refresh_counts()
-        self.app.say("info", f"job #{job['id']}: cancel sent")
+            self.host.post_message(JobsAnswered(jobs))
+        self.host.say("info", f"job #{job['id']}: cancel sent")
 
     async def watch(self, devices: list[Wire]) -> None:
         """Ask for a project directory and watch it for these cameras."""
         names = [model.label(d) for d in devices]
-        choice = await self.app.push_screen_wait(WatchScreen(names, initial=self.app.last_path))
+        choice = await self.host.push_screen_wait(WatchScreen(names, initial=self.host.last_path))
         if choice is None:
             return
-        self.app.last_path = choice.path
+        self.host.last_path = choice.path
         request = Watch(
             path=choice.path,
             devices=[str(d["id"]) for d in devices],
@@ -254,21 +285,21 @@ class Flows:
         outcome = await self.send(request)
         what = f"watch {model.project_name(choice.path)}"
         if not outcome.ok:
-            self.app.failed(what, outcome.message)
+            self.host.failed(what, outcome.message)
             return
         if isinstance(outcome.value, dict) and "path" in outcome.value:
-            self.app.projects.upsert(outcome.value)
-        self.app.say("info", f"{what}: watching for {', '.join(names) or 'builds only'}")
+            self.host.post_message(ProjectWatched(outcome.value))
+        self.host.say("info", f"{what}: watching for {', '.join(names) or 'builds only'}")
 
     async def unwatch(self, project: Wire | None) -> None:
         """Stop watching a project."""
         if project is None:
-            self.app.notify("no project selected", severity="warning")
+            self.host.notify("no project selected", severity="warning")
             return
         path = str(project["path"])
         outcome = await self.send(Unwatch(path=path))
         if not outcome.ok:
-            self.app.failed(f"unwatch {model.project_name(path)}", outcome.message)
+            self.host.failed(f"unwatch {model.project_name(path)}", outcome.message)
             return
-        self.app.projects.forget(path)
-        self.app.say("info", f"unwatched {path}")
+        self.host.post_message(ProjectUnwatched(path))
+        self.host.say("info", f"unwatched {path}")

@@ -101,10 +101,10 @@ control (stdin commands), cli (`oakd emulate`).
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 # Exported lazily: `oakd emulate --help` and every other `oakd` command import this package
-# (for the parser) and should not pay for the cameras' modules.
+# (for the parser) and should not pay for the cameras' modules. Typed code imports the modules.
 _EXPORTS = {
     "Camera": "oakd.emulator.camera",
     "CameraSettings": "oakd.emulator.camera",
@@ -120,15 +120,6 @@ _EXPORTS = {
     "ApplicationInfo": "oakd.emulator.sbr",
     "CameraState": "oakd.emulator.state",
 }
-
-if TYPE_CHECKING:
-    from oakd.emulator.camera import Camera, CameraSettings
-    from oakd.emulator.faults import Faults
-    from oakd.emulator.flash import DEFAULT_WRITE_SPEED, MiB
-    from oakd.emulator.fleet import LocalFleet, mxid_for_index, seed_application
-    from oakd.emulator.process import EmulatorError, Fleet, RemoteCamera
-    from oakd.emulator.sbr import ApplicationInfo
-    from oakd.emulator.state import CameraState
 
 __all__ = [
     "DEFAULT_WRITE_SPEED",

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from oakd import __version__
+from oakd.config import Config
 from oakd.core.jobs import JobKind, JobState
 from oakd.core.netconfig import NetworkConfigError, check_static
+from oakd.core.registry import DeviceRegistry
 from oakd.errors import ErrorCode, OakdError
 from oakd.protocol import (
     PROTOCOL_VERSION,
@@ -30,22 +34,36 @@ from oakd.protocol import (
     Unwatch,
     Watch,
 )
+from oakd.services.discovery import Discovery
 from oakd.services.engine import FlashEngine
+from oakd.services.projects import ProjectService
 from oakd.services.server import Handler
 from oakd.services.store import Store
 
-if TYPE_CHECKING:
-    from oakd.daemon import Daemon
+
+@dataclass(frozen=True)
+class Services:
+    """What the handlers work with, each given explicitly (the daemon assembles them)."""
+
+    store: Store
+    registry: DeviceRegistry
+    discovery: Discovery
+    engine: FlashEngine
+    projects: ProjectService
+    config: Callable[[], Config]  # the running config (SIGHUP replaces it)
+    socket_path: Path
+    state_dir: Path
 
 
 class Api:
     """What the daemon answers; each handler reads state, none blocks the event loop long."""
 
-    def __init__(self, daemon: Daemon, store: Store, socket_path: Path, state_dir: Path) -> None:
-        self.daemon = daemon
-        self.store = store
-        self.socket_path = socket_path
-        self.state_dir = state_dir
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = services.store
+        self.registry = services.registry
+        self.engine = services.engine
+        self.projects = services.projects
         self.started = time.monotonic()
 
     def table(self) -> dict[type[Request], Handler]:
@@ -67,27 +85,21 @@ class Api:
             ListProjects: self.list_projects,
         }
 
-    @property
-    def engine(self) -> FlashEngine:
-        """The flash engine (it exists once the daemon serves)."""
-        assert self.daemon.engine is not None
-        return self.daemon.engine
-
     async def status(self, _: Status) -> dict[str, Any]:
         """Version, uptime, where things are, and counts."""
-        devices = list(self.daemon.registry.devices.values())
-        config = self.daemon.config
+        devices = list(self.registry.devices.values())
+        config = self.services.config()
         counts = self.store.count_jobs()
         return {
             "version": __version__,
             "protocol": PROTOCOL_VERSION,
             "pid": os.getpid(),
             "uptime_s": round(time.monotonic() - self.started, 3),
-            "socket": str(self.socket_path),
-            "state_dir": str(self.state_dir),
+            "socket": str(self.services.socket_path),
+            "state_dir": str(self.services.state_dir),
             "config": str(config.source) if config.source else None,
             "discovery_interval_s": config.discovery.interval_s,
-            "discovery_scans": self.daemon.discovery.scans if self.daemon.discovery else 0,
+            "discovery_scans": self.services.discovery.scans,
             "devices": len(devices),
             "online": sum(1 for d in devices if d.online),
             "jobs": {s.value: counts.get(s.value, 0) for s in (JobState.QUEUED, JobState.RUNNING)},
@@ -95,7 +107,7 @@ class Api:
 
     async def devices(self, _: ListDevices) -> list[dict[str, Any]]:
         """Every camera seen, with its last known state."""
-        devices = sorted(self.daemon.registry.devices.values(), key=lambda d: d.id)
+        devices = sorted(self.registry.devices.values(), key=lambda d: d.id)
         return [d.to_wire() for d in devices]
 
     async def jobs(self, body: ListJobs) -> list[dict[str, Any]]:
@@ -113,10 +125,9 @@ class Api:
             raise OakdError("give exactly one of package and project", ErrorCode.BAD_PARAMS)
         if not body.devices:
             raise OakdError("name at least one camera to flash", ErrorCode.BAD_PARAMS)
-        devices = [self.daemon.registry.resolve(ref) for ref in body.devices]  # all or none
+        devices = [self.registry.resolve(ref) for ref in body.devices]  # all or none
         if body.project is not None:
-            assert self.daemon.projects is not None
-            jobs = await self.daemon.projects.flash_once(
+            jobs = await self.projects.flash_once(
                 body.project, body.devices, body.force, body.full
             )
             return [j.to_wire() for j in jobs]
@@ -172,17 +183,14 @@ class Api:
 
     async def watch(self, body: Watch) -> dict[str, Any]:
         """Watch a project and flash it to cameras on every change."""
-        assert self.daemon.projects is not None
-        return self.daemon.projects.watch(
+        return self.projects.watch(
             body.path, body.devices, body.entry, body.compress
         ).to_wire()
 
     async def unwatch(self, body: Unwatch) -> dict[str, Any]:
         """Stop watching a project."""
-        assert self.daemon.projects is not None
-        return self.daemon.projects.unwatch(body.path).to_wire()
+        return self.projects.unwatch(body.path).to_wire()
 
     async def list_projects(self, _: ListProjects) -> list[dict[str, Any]]:
         """The watched projects."""
-        assert self.daemon.projects is not None
-        return [p.to_wire() for p in self.daemon.projects.projects.values()]
+        return [p.to_wire() for p in self.projects.projects.values()]

@@ -186,10 +186,12 @@ class StandInDaemon:
             return data.job(next(self._ids), device, kind=JOB_KINDS[type(body)], project=None)
         if isinstance(body, Cancel):
             return {**data.job(body.job, "?"), "state": "cancelled"}
-        if isinstance(body, Inspect):
-            return {"bootloader": {"version": "0.0.28"}, "application": {"name": "inspected-app"}}
+        if isinstance(body, Inspect):  # as the daemon: the camera, its inspection included
+            known = next((d for d in self.devices if d["id"] == body.device), None)
+            inspection = {"bootloader": {"version": "0.0.28"}, "application": {"name": "app"}}
+            return {**(known or {"id": body.device}), "inspection": inspection}
         if isinstance(body, Watch):
             return data.project(body.path, body.devices)
-        if isinstance(body, Unwatch):
-            return {}
+        if isinstance(body, Unwatch):  # as the daemon: the project it stopped watching
+            return data.project(body.path)
         return {}

@@ -146,11 +146,10 @@ def test_confirmations_name_the_camera_and_the_loss() -> None:
         assert op.make("X").confirm is True  # type: ignore[attr-defined]
 
 
-def test_jobs_in_every_answer_shape() -> None:
+def test_jobs_in_the_daemons_answer_shapes() -> None:
     job = data.job(1, "x")
-    assert jobs_in(job) == [job]
-    assert jobs_in([job, {"nope": 1}]) == [job]
-    assert jobs_in({"jobs": [job]}) == [job]
+    assert jobs_in(job) == [job]  # reset, clear, cancel, ...: one job
+    assert jobs_in([job, {"nope": 1}]) == [job]  # flash: a job per camera
     assert jobs_in(None) == [] and jobs_in({}) == []
 
 
