@@ -6,7 +6,7 @@
 
 The user's code runs in a child process with a time and a memory limit (runner.py, child.py);
 the package is named by a fingerprint of everything that determines it (fingerprint.py,
-naming.py) and kept in a content-addressed cache (cache.py), so that a save that changes
+core/package.py) and kept in a content-addressed cache (cache.py), so that a save that changes
 nothing that matters builds nothing. Names are exported lazily: the child imports this package
 too, and it should not pay for asyncio.
 """
@@ -30,8 +30,8 @@ _EXPORTS = {
     "default_cache_dir": "oakd.build.cache",
     "BuildError": "oakd.build.errors",
     "FailureKind": "oakd.build.errors",
-    "app_name": "oakd.build.naming",
-    "parse_app_name": "oakd.build.naming",
+    "app_name": "oakd.core.package",
+    "parse_app_name": "oakd.core.package",
     "app_region_size": "oakd.build.limits",
 }
 

@@ -31,10 +31,9 @@ from oakd.build.diagnosis import Refusal, describe_type, user_failure
 from oakd.build.errors import FailureKind
 from oakd.build.fingerprint import Toolchain, fingerprint_document, fingerprint_of
 from oakd.build.firmware import compress_package
-from oakd.build.naming import app_name
 from oakd.build.project import entry_missing_message, entry_outside_message
 from oakd.build.wire import ChildReport, ChildRequest, Phase, phase_line
-from oakd.core.package import PackageError
+from oakd.core.package import PackageError, app_name
 
 NOT_STANDALONE = ("XLinkIn", "XLinkOut")
 TRACEBACK_LIMIT = 32 * 1024

@@ -33,11 +33,11 @@ from oakd.build.model import (
     NodeInfo,
     Outcome,
 )
-from oakd.build.naming import app_name_base
 from oakd.build.output import CapturedOutput, TailBuffer
 from oakd.build.project import Project, entry_missing_message, entry_outside_message
 from oakd.build.warm import ForkedChild, Zygote
 from oakd.build.wire import ChildReport, ChildRequest, Phase
+from oakd.core.package import app_name_base
 
 MESSAGE_LIMIT = 4 * 1024 * 1024  # a report line longer than this is a broken child
 DRAIN_S = 2.0  # how long to wait for the last output once the process group is dead

@@ -29,11 +29,42 @@ SECTION = struct.Struct("<16sIIIBB")
 FLAG_BOOTABLE = 0x1
 APP_NAME = "app_name"
 REQUIRED = ("__firmware", "pipeline")  # without these nothing boots
-HASH_CHARS = 12
 # No file larger than this can be a package a camera holds: the application region of a 64 MiB
 # flash (OAK PoE cameras are believed to have 32 MiB; the worker checks the real region).
 MAX_PACKAGE_SIZE = 64 * 1024 * 1024 - APP_OFFSET
-NAME_WITH_HASH = re.compile(r"^(?P<base>.*)@(?P<hash>[0-9a-f]{12})$")
+
+# The application name oakd writes into a package: `<base>@<hash12>`. depthai stores it on the
+# camera (`app_name` section) and `readApplicationInfo` reads it back, so it is how oakd tells
+# what is flashed without reading the package. For a build, <hash12> is the start of the
+# build's fingerprint, not of the package bytes: the name is inside the package, so it cannot
+# hold the hash of the package itself; the fingerprint determines the bytes (build/fingerprint)
+# and so is the package's content hash for every practical purpose. A .dap from elsewhere gets
+# the start of its sha256 (named_with_hash).
+HASH_CHARS = 12
+MAX_BASE = 48  # the camera keeps 4 KiB, but a name should fit a table column
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_NAME = re.compile(
+    rf"^(?P<base>[A-Za-z0-9._-]{{1,{MAX_BASE}}})@(?P<hash>[0-9a-f]{{{HASH_CHARS}}})$"
+)
+
+
+def app_name_base(project_name: str) -> str:
+    """A name made safe for an app name: `[A-Za-z0-9._-]`, at most MAX_BASE characters."""
+    base = _UNSAFE.sub("-", project_name).strip("-.")[:MAX_BASE]
+    return base or "pipeline"
+
+
+def app_name(base: str, digest: str) -> str:
+    """The application name of a package: base, '@', and HASH_CHARS hex digits of `digest`."""
+    return f"{base}@{digest[:HASH_CHARS]}"
+
+
+def parse_app_name(name: str) -> tuple[str, str] | None:
+    """(base, hash12) of an app name oakd wrote; None for any other name (flashed by others)."""
+    match = _NAME.match(name)
+    if match is None:
+        return None
+    return match["base"], match["hash"]
 
 
 class PackageError(OakdError, ValueError):
@@ -71,8 +102,8 @@ class PackageInfo:
     @property
     def hash(self) -> str | None:
         """The hash oakd put in the app name, if it carries one."""
-        match = NAME_WITH_HASH.match(self.app_name or "")
-        return match.group("hash") if match else None
+        parsed = parse_app_name(self.app_name or "")
+        return parsed[1] if parsed else None
 
 
 def djb2(data: bytes, seed: int = 5381) -> int:
@@ -156,7 +187,7 @@ def named_with_hash(data: bytes, base: str) -> tuple[bytes, str]:
     if info.hash:
         return data, info.hash
     digest = content_hash(data)
-    return with_app_name(data, f"{base}@{digest}"), digest
+    return with_app_name(data, app_name(app_name_base(base), digest)), digest
 
 
 def package_sections(path: Path) -> tuple[Section, ...]:

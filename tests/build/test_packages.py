@@ -8,8 +8,7 @@ from pathlib import Path
 import depthai as dai
 
 from oakd.build import BuildOptions, Outcome, PackageCache, Project, build_project_sync
-from oakd.build.naming import parse_app_name
-from oakd.core.package import MAGIC, package_sections, read_section
+from oakd.core.package import MAGIC, package_sections, parse_app_name, read_section
 from tests.build.conftest import Built
 from tests.build.projects import PIPELINE, SCRIPT, cache_files, write_project
 

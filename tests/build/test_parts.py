@@ -20,9 +20,15 @@ from oakd.build.fingerprint import (
     split_asset_storage,
 )
 from oakd.build.limits import MIB, app_region_size, format_size, parse_size
-from oakd.build.naming import app_name, app_name_base, parse_app_name
 from oakd.build.output import TailBuffer
-from oakd.core.package import PackageError, package_sections, read_section
+from oakd.core.package import (
+    PackageError,
+    app_name,
+    app_name_base,
+    package_sections,
+    parse_app_name,
+    read_section,
+)
 from oakd.errors import ErrorCode
 
 FP = "ab" * 32
