@@ -106,7 +106,7 @@ class DeviceRegistry:
             return self.devices[ref]
         by_alias = [d for d in self.devices.values() if d.alias == ref]
         by_address = [d for d in self.devices.values() if d.address == ref]
-        by_prefix = [d for d in self.devices.values() if d.id.startswith(ref.upper())]
+        by_prefix = [d for d in self.devices.values() if ref and d.id.startswith(ref.upper())]
         for matches in (by_alias, by_address, by_prefix):
             if len(matches) == 1:
                 return matches[0]
