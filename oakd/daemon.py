@@ -108,13 +108,15 @@ class Daemon:
         self.discovery = Discovery(self.registry, store, bus, lambda: self.config, scanner)
         pool = WorkerPool(warm=self.config.flash.warm_workers)
         cache = self.options.cache_dir or self.options.state_dir / "cache"
-        self.engine = FlashEngine(
+        # One cache for built and sent packages; pruning keeps what the engine still needs.
+        packages = PackageCache(cache / "packages", in_use=lambda: engine.packages_in_use())
+        engine = self.engine = FlashEngine(
             store,
             bus,
             self.registry,
             lambda: self.config,
             pool,
-            cache / "packages",
+            packages,
             after_job=self.discovery.rescan,
         )
         self.discovery.busy = self.engine.busy
@@ -124,7 +126,7 @@ class Daemon:
             self.registry,
             self.engine,
             lambda: self.config,
-            PackageCache(cache / "packages"),
+            packages,
             Shield(
                 read_only=(str(self.options.state_dir),),
                 writable=(str(cache),),

@@ -1,9 +1,12 @@
-"""The package cache: one file per fingerprint, `<cache>/<fingerprint>.dap`, written atomically.
+"""The package cache: one file per package, `<cache>/<hash12>.dap`, written atomically.
 
-A build whose fingerprint is already here makes no package: the file is reused. Files are
-complete or absent: a package is written under a temporary name, checked (its SBR sections lie
-within the file), synced, and renamed into place; concurrent builds of the same fingerprint
-write the same bytes, so the last rename wins harmlessly.
+The one place packages are kept, by the builds and by `oakd flash --dap` alike: a package's name
+is the hash its app name carries (core/package.py: a build's fingerprint, or a foreign .dap's
+sha256), so the same package is one file however it arrived. A build whose fingerprint is here
+already makes no package. Files are complete or absent: a package is written under a temporary
+name, checked (its SBR sections lie within the file), synced, and renamed into place; two
+writers of the same package write the same bytes, so the last rename wins harmlessly. Pruning
+keeps what `in_use` names (queued flashes, what cameras hold as the base of their next delta).
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from oakd.build.firmware import FirmwareCache
-from oakd.core.package import MAGIC, package_sections
+from oakd.core.package import HASH_CHARS, MAGIC, package_sections
 from oakd.paths import cache_dir
 
 SUFFIX = ".dap"
-_FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+_KEY = re.compile(rf"^[0-9a-f]{{{HASH_CHARS},64}}$")  # a fingerprint, or its first HASH_CHARS
 STALE_TEMP_S = 3600.0  # a temporary file this old belongs to a build that died
 
 
@@ -30,25 +33,28 @@ def default_cache_dir(env: dict[str, str] | None = None) -> Path:
 
 
 class PackageCache:
-    """Packages by fingerprint in one directory (made on first use)."""
+    """Packages by hash in one directory (made on first use); `in_use` names the packages that
+    pruning must keep."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, in_use: Callable[[], set[Path]] = set) -> None:
         self.root = Path(root)
+        self.in_use = in_use
 
     @property
     def firmware(self) -> FirmwareCache:
         """The compressed firmware sections that compressed builds reuse (firmware.py)."""
         return FirmwareCache(self.root / "firmware")
 
-    def path_for(self, fingerprint: str) -> Path:
-        """Where the package of `fingerprint` lives (whether or not it exists)."""
-        if not _FINGERPRINT.match(fingerprint):
-            raise ValueError(f"not a fingerprint: {fingerprint!r}")
-        return self.root / f"{fingerprint}{SUFFIX}"
+    def path_for(self, key: str) -> Path:
+        """Where the package of `key` (a fingerprint or a package hash) lives, whether or not
+        it exists: named by the hash its app name carries."""
+        if not _KEY.match(key):
+            raise ValueError(f"not a fingerprint or package hash: {key!r}")
+        return self.root / f"{key[:HASH_CHARS]}{SUFFIX}"
 
-    def lookup(self, fingerprint: str) -> Path | None:
-        """The cached package of `fingerprint`, or None; a hit counts as a use (for prune)."""
-        path = self.path_for(fingerprint)
+    def lookup(self, key: str) -> Path | None:
+        """The cached package of `key`, or None; a hit counts as a use (for prune)."""
+        path = self.path_for(key)
         try:
             with path.open("rb") as f:
                 if f.read(len(MAGIC)) != MAGIC:
@@ -59,11 +65,11 @@ class PackageCache:
             os.utime(path)
         return path
 
-    def store(self, fingerprint: str, write: Callable[[Path], object]) -> Path:
+    def store(self, key: str, write: Callable[[Path], object]) -> Path:
         """Have `write(temp_path)` write the package, then move it into place atomically."""
         self.root.mkdir(parents=True, exist_ok=True)
-        final = self.path_for(fingerprint)
-        temp = self.root / f".{fingerprint}.{os.getpid()}.tmp"
+        final = self.path_for(key)
+        temp = final.with_name(f".{final.stem}.{os.getpid()}.tmp")
         try:
             write(temp)
             package_sections(temp)  # depthai's writer does not report a short write
@@ -75,11 +81,12 @@ class PackageCache:
         _sync_dir(self.root)
         return final
 
-    def prune(self, keep: int, protect: set[Path] | frozenset[Path] = frozenset()) -> list[Path]:
-        """Delete all but the `keep` most recently used packages (never one in `protect`: a
-        queued flash still needs it), and stale temporary files."""
+    def prune(self, keep: int) -> list[Path]:
+        """Delete all but the `keep` most recently used packages (never one `in_use` names),
+        and stale temporary files."""
         if not self.root.is_dir():
             return []
+        protect = self.in_use()
         removed: list[Path] = []
         now = time.time()
         for temp in self.root.glob(".*.tmp"):

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from oakd.build.cache import PackageCache
 from oakd.build.limits import short_size
 from oakd.config import Config
 from oakd.core import jobs as rules
@@ -92,7 +93,7 @@ class FlashEngine:
         registry: DeviceRegistry,
         config: Callable[[], Config],
         pool: WorkerPool,
-        packages: Path,
+        packages: PackageCache,
         after_job: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
@@ -165,12 +166,9 @@ class FlashEngine:
             info = inspect_package(named)
         except PackageError as exc:
             raise refused(f"{path}: {exc}") from None
-        self.packages.mkdir(parents=True, exist_ok=True)
-        stored = self.packages / f"{digest}.dap"
-        if not stored.exists():
-            partial = stored.with_suffix(".part")
-            partial.write_bytes(named)
-            partial.replace(stored)  # atomic: a reader never sees half a package
+        stored = self.packages.lookup(digest) or self.packages.store(
+            digest, lambda temp: temp.write_bytes(named)
+        )
         return rules.flash_params(
             str(stored), digest, info.app_name, info.size, str(path), force, full
         )

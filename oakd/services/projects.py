@@ -251,7 +251,7 @@ class ProjectService:
         if result.ok:
             flashed, note = self._flash(project, result)
             keep = self.config().build.keep_packages
-            self.cache.prune(keep, protect=self.engine.packages_in_use())
+            self.cache.prune(keep)  # keeps what queued flashes and the cameras need
         else:
             assert result.failure is not None
             note = "build failed: nothing flashed, the cameras keep their last good app"

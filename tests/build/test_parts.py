@@ -22,6 +22,7 @@ from oakd.build.fingerprint import (
 from oakd.build.limits import MIB, app_region_size, format_size, parse_size
 from oakd.build.output import TailBuffer
 from oakd.core.package import (
+    HASH_CHARS,
     PackageError,
     app_name,
     app_name_base,
@@ -98,7 +99,9 @@ def test_the_cache_stores_atomically_and_finds_by_fingerprint(tmp_path: Path) ->
     assert cache.lookup(FP) is None
     stored = cache.store(FP, lambda p: p.write_bytes(fake_package({"app_name": b"x"})))
     assert stored == cache.path_for(FP) == cache.lookup(FP)
-    assert os.listdir(cache.root) == [f"{FP}.dap"]
+    # Named by the hash its app name carries: the same file as a .dap of it sent by hand.
+    assert os.listdir(cache.root) == [f"{FP[:HASH_CHARS]}.dap"]
+    assert cache.lookup(FP[:HASH_CHARS]) == stored
     with pytest.raises(ValueError, match="not a fingerprint"):
         cache.path_for("../escape")
 
@@ -112,24 +115,26 @@ def test_a_short_write_never_lands_in_the_cache(tmp_path: Path) -> None:
 
 def test_prune_keeps_the_most_recently_used(tmp_path: Path) -> None:
     cache = PackageCache(tmp_path)
-    prints = [f"{i:064x}" for i in range(4)]
+    prints = [f"{i:x}" * 64 for i in range(1, 5)]
     for age, fp in enumerate(reversed(prints)):
         path = cache.store(fp, lambda p: p.write_bytes(fake_package({"a": b"1"})))
         os.utime(path, (1000 + age, 1000 + age))
     cache.lookup(prints[3])  # the oldest, used now
     removed = cache.prune(keep=2)
-    assert sorted(p.name for p in removed) == sorted(f"{fp}.dap" for fp in prints[1:3])
+    assert sorted(p.name for p in removed) == sorted(f"{fp[:12]}.dap" for fp in prints[1:3])
 
 
 def test_prune_never_removes_a_package_a_queued_flash_needs(tmp_path: Path) -> None:
-    cache = PackageCache(tmp_path)
-    prints = [f"{i:064x}" for i in range(3)]
+    needed: set[Path] = set()
+    cache = PackageCache(tmp_path, in_use=lambda: needed)
+    prints = [f"{i:x}" * 64 for i in range(1, 4)]
     paths = []
     for age, fp in enumerate(prints):
         path = cache.store(fp, lambda p: p.write_bytes(fake_package({"a": b"1"})))
         os.utime(path, (1000 + age, 1000 + age))
         paths.append(path)
-    removed = cache.prune(keep=1, protect={paths[0]})  # the oldest is still queued
+    needed.add(paths[0])  # the oldest is still queued
+    removed = cache.prune(keep=1)
     assert removed == [paths[1]]
     assert paths[0].exists() and paths[2].exists()
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from oakd.core.package import inspect_package
+from oakd.core.package import HASH_CHARS, inspect_package
 from tests.helpers import DaemonProcess, RawClient, job_states, wait_for, wait_online
 
 pytestmark = pytest.mark.timeout(400)
@@ -91,7 +91,7 @@ def test_save_flashes_changes_and_ignores_what_does_not_matter(
     third = next_build(daemon, project, second["finished"])
     assert third["ok"] and not third["unchanged"] and third["flashed"] == ids
     wait_for(lambda: len(job_states(daemon)) == 4 and all_done(daemon), 120, "the re-flashes")
-    package = packages / f"{third['fingerprint']}.dap"
+    package = packages / f"{third['fingerprint'][:HASH_CHARS]}.dap"
     sent = package.read_bytes()
     assert inspect_package(sent).app_name == third["app_name"]
     for camera in fleet.cameras:
