@@ -118,7 +118,7 @@ class OakdApp(App[int]):
     def on_connection_connected(self, message: Connection.Connected) -> None:
         snapshot = message.snapshot
         self.status.set_connected(str(snapshot.daemon.get("version", "")))
-        self.cameras.replace_all(snapshot.devices)
+        self.cameras.replace_all(snapshot.devices, model.minimum_bootloader(snapshot.daemon))
         self.jobs.replace_all(snapshot.jobs)
         self.projects.replace_all(snapshot.projects)
         version = snapshot.daemon.get("version")
@@ -304,7 +304,11 @@ class OakdApp(App[int]):
     def show_device(self, device: Wire) -> None:
         """The camera's detail page."""
         title = f"Camera {model.label(device)}"
-        self.push_screen(DetailScreen(title, details.device_page(device, self.clock)))
+        self.push_screen(
+            DetailScreen(
+                title, details.device_page(device, self.clock, self.cameras.min_bootloader)
+            )
+        )
 
     def show_project(self, project: Wire) -> None:
         """The project's detail page with its last build's output."""

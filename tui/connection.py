@@ -20,7 +20,7 @@ from textual.message_pump import MessagePump
 
 from oakd.client import Client, unreachable
 from oakd.errors import ErrorCode, OakdError, RemoteError
-from oakd.protocol import ListDevices, ListJobs, ListProjects, Request
+from oakd.protocol import ListDevices, ListJobs, ListProjects, Request, Status
 
 CLIENT_NAME = "oakd-tui"
 MAX_BATCH = 500  # events relayed in one message at most
@@ -184,6 +184,8 @@ class Connection:
     async def _start(self, client: DaemonClient) -> Snapshot:
         # Subscribe before listing: an event between the two is then seen twice, never missed.
         await client.subscribe()
+        # `status` carries the daemon's settings the screen follows (flash.min_bootloader).
+        status = await client.call(Status())
         devices = await client.call(ListDevices())
         jobs = await client.call(ListJobs(limit=100))
         try:
@@ -192,7 +194,8 @@ class Connection:
             if exc.code is not ErrorCode.UNKNOWN_REQUEST:
                 raise
             projects = None
-        return Snapshot(dict(client.daemon or {}), list(devices), list(jobs), projects)
+        daemon = {**(client.daemon or {}), **(status if isinstance(status, dict) else {})}
+        return Snapshot(daemon, list(devices), list(jobs), projects)
 
     async def _relay(self, client: DaemonClient) -> None:
         """Post events in batches: whatever has arrived by the time the app can take it."""

@@ -8,6 +8,7 @@ from typing import Any
 from rich.text import Text
 
 from oakd.core.delta import describe_verdict
+from oakd.core.versions import Version
 from tui import model
 from tui.clock import Clock
 from tui.model import Wire
@@ -18,7 +19,7 @@ def _field(body: Text, name: str, value: Any, style: str = "") -> None:
     body.append(f"{'-' if value in (None, '') else value}\n", style=style)
 
 
-def device_page(device: Wire, clock: Clock) -> Text:
+def device_page(device: Wire, clock: Clock, min_bootloader: Version | None) -> Text:
     """Everything known about a camera."""
     body = Text()
     _field(body, "alias", device.get("alias"))
@@ -29,13 +30,13 @@ def device_page(device: Wire, clock: Clock) -> Text:
     _field(body, "first seen", clock.format(device.get("first_seen")))
     _field(body, "last seen", clock.format(device.get("last_seen")))
     version = model.bootloader_version(device)
-    note = f" (older than {'.'.join(map(str, model.MIN_RELIABLE_BOOTLOADER))}: update it)"
+    outdated = model.bootloader_outdated(device, min_bootloader)
+    note = f" (older than {min_bootloader}: update it)" if outdated else ""
     _field(
         body,
         "bootloader",
-        (version or "unknown (inspect reads it)")
-        + (note if model.bootloader_outdated(device) else ""),
-        "bold yellow" if model.bootloader_outdated(device) else "",
+        (version or "unknown (inspect reads it)") + note,
+        "bold yellow" if outdated else "",
     )
     _field(body, "app running", model.running_app(device))
     _field(body, "flashed app", device.get("flashed_app"))

@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from oakd.core.jobs import FINAL_STATES
+from oakd.core.versions import Version
+
 Wire = dict[str, Any]
 
-# Bootloaders older than this fail after a handful of reconnects (field notes: depthai-core
-# #415, #547); the table flags them so the user sees why live reload is refused.
-MIN_RELIABLE_BOOTLOADER = (0, 0, 28)
-
-FINAL_JOB_STATES = frozenset({"done", "failed", "cancelled", "skipped", "interrupted"})
+# A job in one of these states has ended (the daemon's own set, oakd/core/jobs.py).
+FINAL_JOB_STATES = frozenset(state.value for state in FINAL_STATES)
 
 JOB_KIND_NAMES = {
     "flash_package": "flash .dap",
@@ -67,19 +67,24 @@ def bootloader_version(device: Wire) -> str | None:
     return str(version) if version else None
 
 
-def version_tuple(version: str) -> tuple[int, ...] | None:
-    """'0.0.28' -> (0, 0, 28); None when it is not dotted numbers."""
+def minimum_bootloader(status: Wire) -> Version | None:
+    """The daemon's flash.min_bootloader, from its `status`; None when it does not say."""
     try:
-        return tuple(int(part) for part in version.split("."))
-    except ValueError:
+        return Version.parse(str(status["min_bootloader"]))
+    except (KeyError, ValueError):
         return None
 
 
-def bootloader_outdated(device: Wire) -> bool:
-    """True when the camera's known bootloader is older than MIN_RELIABLE_BOOTLOADER."""
+def bootloader_outdated(device: Wire, minimum: Version | None) -> bool:
+    """True when the camera's known bootloader is older than the daemon's minimum (bootloaders
+    older than 0.0.28 fail after a handful of reconnects: depthai-core #415, #547)."""
     version = bootloader_version(device)
-    parsed = version_tuple(version) if version else None
-    return parsed is not None and parsed < MIN_RELIABLE_BOOTLOADER
+    if version is None or minimum is None:
+        return False
+    try:
+        return Version.parse(version) < minimum
+    except ValueError:
+        return False
 
 
 def flashed_app(device: Wire) -> str | None:

@@ -99,6 +99,8 @@ class Api:
             "state_dir": str(self.services.state_dir),
             "config": str(config.source) if config.source else None,
             "discovery_interval_s": config.discovery.interval_s,
+            # Clients flag older bootloaders by the daemon's setting, never by a copy of theirs.
+            "min_bootloader": config.flash.min_bootloader,
             "discovery_scans": self.services.discovery.scans,
             "devices": len(devices),
             "online": sum(1 for d in devices if d.online),
@@ -127,9 +129,7 @@ class Api:
             raise OakdError("name at least one camera to flash", ErrorCode.BAD_PARAMS)
         devices = [self.registry.resolve(ref) for ref in body.devices]  # all or none
         if body.project is not None:
-            jobs = await self.projects.flash_once(
-                body.project, body.devices, body.force, body.full
-            )
+            jobs = await self.projects.flash_once(body.project, body.devices, body.force, body.full)
             return [j.to_wire() for j in jobs]
         assert body.package is not None
         # Off the event loop: reading and caching a package takes tens of milliseconds.
@@ -183,9 +183,7 @@ class Api:
 
     async def watch(self, body: Watch) -> dict[str, Any]:
         """Watch a project and flash it to cameras on every change."""
-        return self.projects.watch(
-            body.path, body.devices, body.entry, body.compress
-        ).to_wire()
+        return self.projects.watch(body.path, body.devices, body.entry, body.compress).to_wire()
 
     async def unwatch(self, body: Unwatch) -> dict[str, Any]:
         """Stop watching a project."""

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from oakd import __version__
 from oakd.errors import ErrorCode, OakdError, ProtocolError
 from oakd.protocol import (
     REQUESTS,
@@ -163,7 +164,9 @@ class StandInDaemon:
 
     def _default(self, body: Request) -> Any:
         if isinstance(body, Status):
-            return {"version": "test", "devices": len(self.devices)}
+            # As the daemon's: the same version its hello gave, and the settings clients follow.
+            devices = len(self.devices)
+            return {"version": __version__, "devices": devices, "min_bootloader": "0.0.28"}
         if isinstance(body, ListDevices):
             return self.devices
         if isinstance(body, ListJobs):

@@ -31,13 +31,18 @@ def test_the_cli_has_a_tui_command() -> None:
 def test_bootloader_and_app_come_from_the_inspection() -> None:
     old = data.device(1, "a", "flash_booted", bootloader="0.0.26", app="blink")
     assert model.bootloader_version(old) == "0.0.26"
-    assert model.bootloader_outdated(old)
+    minimum = model.minimum_bootloader({"min_bootloader": "0.0.28"})  # the daemon's status
+    assert model.bootloader_outdated(old, minimum)
+    assert not model.bootloader_outdated(
+        old, model.minimum_bootloader({"min_bootloader": "0.0.26"})
+    )
+    assert not model.bootloader_outdated(old, model.minimum_bootloader({}))  # not said: no flag
     assert model.running_app(old) == "blink"
     fresh = data.device(2, "b", bootloader="0.0.28", app="blink")
-    assert not model.bootloader_outdated(fresh)
+    assert not model.bootloader_outdated(fresh, minimum)
     assert model.running_app(fresh) is None  # in its bootloader: nothing runs
     bare = data.device(3)
-    assert model.bootloader_version(bare) is None and not model.bootloader_outdated(bare)
+    assert model.bootloader_version(bare) is None and not model.bootloader_outdated(bare, minimum)
     assert model.label(bare) == data.mxid(3)
     assert model.describe(bare) == f"{data.mxid(3)} (at 10.0.0.13)"
     odd = {**bare, "inspection": {"bootloader": "weird", "application": None}}

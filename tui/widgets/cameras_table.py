@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
+from oakd.core.versions import Version
 from tui import model
 from tui.clock import Clock
 from tui.model import Wire
@@ -101,6 +102,7 @@ class CamerasTable(DataTable[Text]):
         self.devices: dict[str, Wire] = {}
         self.marked: set[str] = set()
         self.filter_text = ""
+        self.min_bootloader: Version | None = None  # the daemon's; None: flag nothing
         self._cells: dict[str, tuple[Text, ...]] = {}
 
     def on_mount(self) -> None:
@@ -142,8 +144,10 @@ class CamerasTable(DataTable[Text]):
 
     # -- updates from the daemon --------------------------------------------------------------
 
-    def replace_all(self, devices: list[Wire]) -> None:
-        """A fresh list after (re)connecting: rows come, go and change as needed."""
+    def replace_all(self, devices: list[Wire], min_bootloader: Version | None = None) -> None:
+        """A fresh list after (re)connecting, with the daemon's minimum bootloader: rows come,
+        go and change as needed."""
+        self.min_bootloader = min_bootloader
         fresh = {str(d["id"]): d for d in devices}
         for gone in set(self.devices) - set(fresh):
             self.devices.pop(gone)
@@ -232,7 +236,7 @@ class CamerasTable(DataTable[Text]):
         dim = "" if online else "dim"
         state = str(device.get("state") or "?")
         version = model.bootloader_version(device)
-        outdated = model.bootloader_outdated(device)
+        outdated = model.bootloader_outdated(device, self.min_bootloader)
         return (
             Text(MARK if device_id in self.marked else " ", style="bold magenta"),
             Text(device.get("alias") or "-", style=dim),
