@@ -37,6 +37,7 @@ class ErrorCode(str, Enum):
     DEVICE_UNREACHABLE = "device_unreachable"  # no answer, a dropped link, a deadline
     DEVICE_FAILED = "device_failed"  # the camera refused, or did not end as it should
     BUSY = "busy"  # e.g. cancelling a job that is already writing
+    INTERRUPTED = "interrupted"  # a job cut off by daemon restarts twice: queue it anew
     BUILD_FAILED = "build_failed"
 
 

@@ -55,6 +55,7 @@ EXIT_CODES: dict[ErrorCode, int] = {
     ErrorCode.DEVICE_UNREACHABLE: EXIT_FAILED,  # a camera that went quiet is no missing daemon
     ErrorCode.DEVICE_FAILED: EXIT_FAILED,
     ErrorCode.BUSY: EXIT_FAILED,
+    ErrorCode.INTERRUPTED: EXIT_FAILED,
     ErrorCode.BUILD_FAILED: EXIT_FAILED,
 }
 

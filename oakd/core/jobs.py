@@ -275,7 +275,9 @@ def recover(job: Job) -> None:
     job.phase, job.progress, job.started = None, 0.0, None
     if times > 1:
         job.state = JobState.INTERRUPTED
+        job.message = None  # not "queued again", as the first interruption said
         job.error = "interrupted twice by a daemon restart; not retried again: queue it anew"
+        job.error_code = ErrorCode.INTERRUPTED.value
     else:
         job.state = JobState.QUEUED
         job.message = "interrupted by a daemon restart; queued again"

@@ -290,6 +290,7 @@ def test_a_job_interrupted_twice_is_not_retried_again() -> None:
     recover(again)
     assert again.state is JobState.INTERRUPTED and again.state.final
     assert again.error is not None and "interrupted twice" in again.error
+    assert again.error_code == "interrupted" and again.message is None  # what a script matches
     assert "queue it anew" in again.error
     assert again.params["interrupted"] == 2
     assert again.phase is None
