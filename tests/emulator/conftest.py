@@ -1,4 +1,4 @@
-"""Fixtures for the emulator suite: fleets in a child process, one DAP per session.
+"""Fixtures for the emulator suite: depthai, and the suite's one package as depthai takes it.
 
 Everything here runs inside the suite's private loopback-only network namespace (see
 tests/conftest.py), so depthai's broadcasts cannot leave the machine.
@@ -6,6 +6,7 @@ tests/conftest.py), so depthai's broadcasts cannot leave the machine.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,10 +23,7 @@ def dai() -> Any:
 
 
 @pytest.fixture(scope="session")
-def dap(dai: Any) -> Package:
-    """A compressed package of an empty pipeline named 'emulator-test' (~10.7 MB, ~4 s)."""
-    name = "emulator-test"
-    pkg = dai.DeviceBootloader.createDepthaiApplicationPackage(
-        dai.Pipeline(), compress=True, applicationName=name
-    )
-    return Package(name, pkg, bytes(pkg))
+def dap(dap_file: Path) -> Package:
+    """The suite's one real package (tests/conftest.py dap_file: making one takes seconds)."""
+    data = dap_file.read_bytes()
+    return Package("engine-test", list(data), data)

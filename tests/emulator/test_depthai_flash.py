@@ -59,7 +59,7 @@ def test_flash_package_then_reflash_a_flash_booted_camera(
     assert camera.config() == {"appMem": 0}  # depthai records where the app went
 
     camera.wait_for_state(CameraState.FLASH_BOOTED, timeout=10, after_boot=boots)
-    second = renamed(dap.raw, "second-flash!")
+    second = renamed(dap.raw, "second-app!")
     with connected(dai, camera.address) as bl:  # reboots the running app into the bootloader
         info = bl.readApplicationInfo(dai.DeviceBootloader.Memory.FLASH)
         assert (info.hasApplication, info.applicationName) == (True, dap.name)
@@ -67,7 +67,7 @@ def test_flash_package_then_reflash_a_flash_booted_camera(
         assert bl.flashDepthaiApplicationPackage(list(second)) == (True, "")
         boots = camera.boots
     assert camera.read_flash(fl.APPLICATION_OFFSET, len(second)) == second
-    assert app_name_after_reboot(dai, camera, boots) == "second-flash!"
+    assert app_name_after_reboot(dai, camera, boots) == "second-app!"
 
 
 def test_flash_to_explicit_memory(dai: Any, dap: Package, make_fleet: Callable[..., Fleet]) -> None:
