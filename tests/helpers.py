@@ -97,6 +97,18 @@ class DaemonProcess:
         """What the daemon wrote to stderr so far."""
         return self.log_path.read_text()
 
+    def request(self, kind: str, timeout: float = 30, **params: Any) -> Any:
+        """One request over the socket, as the CLI sends it; the result, or an AssertionError
+        with the daemon's error."""
+        client = RawClient(self.socket, timeout=timeout)
+        try:
+            client.hello()
+            answer = client.request(1, kind, **params)
+        finally:
+            client.close()
+        assert answer.get("ok"), f"{kind}: {answer.get('error')}"
+        return answer["result"]
+
     def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """Run an `oakd` client command against this daemon."""
         return oakd(*args, "--socket", str(self.socket), timeout=timeout)
@@ -171,10 +183,9 @@ class RawClient:
 
 
 def devices(daemon: DaemonProcess) -> list[dict[str, Any]]:
-    """`oakd devices --json`, parsed."""
-    result = daemon.cli("devices", "--json")
-    assert result.returncode == 0, result.stderr
-    found: list[dict[str, Any]] = json.loads(result.stdout)
+    """What `oakd devices --json` prints, asked over the socket (tests poll this: a CLI
+    process per poll would cost a Python start-up each time)."""
+    found: list[dict[str, Any]] = daemon.request("devices")
     return found
 
 
@@ -189,7 +200,5 @@ def wait_online(daemon: DaemonProcess, count: int, timeout: float = 20) -> list[
 
 
 def job_states(daemon: DaemonProcess) -> dict[int, dict[str, Any]]:
-    """`oakd jobs --json` by id."""
-    result = daemon.cli("jobs", "--json")
-    assert result.returncode == 0, result.stderr
-    return {j["id"]: j for j in json.loads(result.stdout)}
+    """What `oakd jobs --json` prints, by id, asked over the socket."""
+    return {j["id"]: j for j in daemon.request("jobs")}
