@@ -28,6 +28,7 @@ from tui.screens.help import HelpScreen
 from tui.widgets.cameras_table import CamerasTable
 from tui.widgets.filter_input import FilterInput
 from tui.widgets.jobs_table import JobsTable
+from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.log_panel import LogPanel
 from tui.widgets.projects_table import ProjectsTable
 from tui.widgets.status_line import StatusLine
@@ -366,6 +367,7 @@ def help_sections() -> list[tuple[str, list[BindingType]]]:
     """The keys, by where they work."""
     return [
         ("everywhere", OakdApp.BINDINGS),
+        ("every table", KeyedTable.BINDINGS),
         ("cameras [1]", [*CamerasTable.BINDINGS, Binding("enter", "open", "Details")]),
         ("jobs [2]", [*JobsTable.BINDINGS, Binding("enter", "open", "Details, error included")]),
         (

@@ -138,3 +138,37 @@ async def test_the_mouse_marks_cameras_and_runs_footer_keys(standin: StandInDaem
         await pilot.click(flash_key)
         screen = await screen_of(pilot, FlashScreen)
         assert "to front" in str(screen.query_one(".dialog-body").render())
+
+
+async def test_vi_keys_and_home_end_move_through_the_rows(standin: StandInDaemon) -> None:
+    standin.devices = CAMERAS  # sorted by alias: back, front, side
+    standin.jobs = [data.job(i, mxid(1), state="done") for i in (1, 2, 3)]
+    app = build_app(standin.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected(pilot)
+        await until(pilot, lambda: app.cameras.row_count == 3, "three cameras")
+        ids = app.cameras.visible_ids()
+
+        def on() -> str | None:
+            return app.cameras.highlighted_key()
+
+        assert on() == ids[0]
+        await pilot.press("j")
+        assert on() == ids[1]
+        await pilot.press("G")
+        assert on() == ids[2]
+        await pilot.press("k")
+        assert on() == ids[1]
+        await pilot.press("g")
+        assert on() == ids[0]
+        await pilot.press("end")
+        assert on() == ids[2]
+        await pilot.press("home")
+        assert on() == ids[0]
+        await pilot.press("2")  # the jobs panel has them too
+        await until(pilot, lambda: app.jobs.row_count == 3, "three jobs")
+        first = app.jobs.highlighted_key()
+        await pilot.press("G")
+        assert app.jobs.highlighted_key() != first
+        await pilot.press("g")
+        assert app.jobs.highlighted_key() == first

@@ -10,12 +10,12 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
 
 from oakd.core.versions import Version
 from tui import model
 from tui.clock import Clock
 from tui.model import Wire
+from tui.widgets.keyed_table import KeyedTable
 
 COLUMNS = (
     ("mark", " ", 1),
@@ -43,9 +43,10 @@ def sort_key(device: Wire) -> tuple[bool, str, str]:
     return (not device.get("alias"), model.label(device).lower(), str(device.get("id")))
 
 
-class CamerasTable(DataTable[Text]):
+class CamerasTable(KeyedTable):
     """One row per camera, keyed by MX ID; the marked cameras are the targets of actions."""
 
+    COLUMNS = COLUMNS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_mark", "Mark", tooltip="Mark or unmark: actions apply to marks"),
         Binding("a", "toggle_all", "Mark all", show=False, tooltip="Mark all shown (again: none)"),
@@ -97,17 +98,12 @@ class CamerasTable(DataTable[Text]):
         marked: frozenset[str]
 
     def __init__(self, clock: Clock, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        super().__init__(id=id)
         self.clock = clock
         self.devices: dict[str, Wire] = {}
         self.marked: set[str] = set()
         self.filter_text = ""
         self.min_bootloader: Version | None = None  # the daemon's; None: flag nothing
-        self._cells: dict[str, tuple[Text, ...]] = {}
-
-    def on_mount(self) -> None:
-        for key, title, width in COLUMNS:
-            self.add_column(title, key=key, width=width)
 
     # -- what the rest of the app asks --------------------------------------------------------
 
@@ -118,12 +114,7 @@ class CamerasTable(DataTable[Text]):
 
     def highlighted(self) -> Wire | None:
         """The camera under the cursor."""
-        if not self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except RowDoesNotExist:
-            return None
+        key = self.highlighted_key()
         return self.devices.get(key) if key else None
 
     def targets(self) -> list[Wire]:
@@ -165,15 +156,10 @@ class CamerasTable(DataTable[Text]):
             renamed |= old is not None and model.label(old) != model.label(device)
             self.devices[device_id] = device
             if not model.device_matches(device, self.filter_text):
-                if device_id in self._cells:
-                    self.remove_row(device_id)
-                    self._cells.pop(device_id)
+                self.drop_row(device_id)
                 continue
-            if device_id in self._cells:
-                self._update_row(device_id, device)
-            else:
-                self._add_row(device_id, device)
-                added = True
+            added |= not self.shows(device_id)
+            self.put_row(device_id, self._row(device_id, device))
         if added or renamed:
             self._sort()
         return renamed
@@ -227,9 +213,8 @@ class CamerasTable(DataTable[Text]):
         self.post_message(self.MarksChanged(frozenset(self.marked)))
 
     def _set_mark_cell(self, device_id: str) -> None:
-        if device_id in self._cells:
-            device = self.devices[device_id]
-            self._update_row(device_id, device)
+        if self.shows(device_id):
+            self.put_row(device_id, self._row(device_id, self.devices[device_id]))
 
     def _row(self, device_id: str, device: Wire) -> tuple[Text, ...]:
         online = bool(device.get("online"))
@@ -252,44 +237,21 @@ class CamerasTable(DataTable[Text]):
             Text(self.clock.format(device.get("flashed_at")), style=dim),
         )
 
-    def _add_row(self, device_id: str, device: Wire) -> None:
-        cells = self._row(device_id, device)
-        self._cells[device_id] = cells
-        self.add_row(*cells, key=device_id)
-
-    def _update_row(self, device_id: str, device: Wire) -> None:
-        cells = self._row(device_id, device)
-        old = self._cells.get(device_id, ())
-        self._cells[device_id] = cells
-        for (key, _, width), new, before in zip(COLUMNS, cells, old, strict=False):
-            if new != before:
-                self.update_cell(device_id, key, new, update_width=width is None)
-
     def _sort(self) -> None:
-        current = self.highlighted()
+        current = self.highlighted_key()
         # As sort_key: by alias, and cameras without one ("-") by MX ID.
         self.sort("alias", "id", key=lambda cells: self._order(cells[0].plain, cells[1].plain))
-        self._restore_cursor(current)
+        self.restore_cursor(current)
 
     @staticmethod
     def _order(alias: str, device_id: str) -> tuple[bool, str, str]:
         return (alias == "-", (device_id if alias == "-" else alias).lower(), device_id)
 
     def _rebuild(self) -> None:
-        current = self.highlighted()
-        self.clear(columns=False)
-        self._cells.clear()
+        current = self.highlighted_key()
+        self.clear_rows()
         shown = [d for d in self.devices.values() if model.device_matches(d, self.filter_text)]
         for device in sorted(shown, key=sort_key):
-            self._add_row(str(device["id"]), device)
-        self._restore_cursor(current)
-
-    def _restore_cursor(self, device: Wire | None) -> None:
-        if device is None:
-            return
-        try:
-            index = self.get_row_index(str(device["id"]))
-        except RowDoesNotExist:
-            return
-        if index != self.cursor_row:
-            self.move_cursor(row=index, animate=False, scroll=False)
+            device_id = str(device["id"])
+            self.put_row(device_id, self._row(device_id, device))
+        self.restore_cursor(current)

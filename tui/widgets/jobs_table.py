@@ -11,11 +11,11 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
 
 from tui import model
 from tui.clock import Clock
 from tui.model import Wire
+from tui.widgets.keyed_table import KeyedTable
 
 BAR_WIDTH = 8
 RECENT_LIMIT = 20  # finished jobs kept in view
@@ -64,9 +64,11 @@ def progress_bar(progress: Any, width: int = BAR_WIDTH) -> Text:
     return bar
 
 
-class JobsTable(DataTable[Text]):
+class JobsTable(KeyedTable):
     """Jobs keyed by id, ordered running, queued, then the newest results."""
 
+    COLUMNS = COLUMNS
+    CURSOR_WHEN_FOCUSED = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "app.cancel_job", "Cancel job"),
         Binding("delete", "app.cancel_job", "Cancel job", show=False),
@@ -79,26 +81,16 @@ class JobsTable(DataTable[Text]):
         job: Wire
 
     def __init__(self, clock: Clock, names: Callable[[str], str], id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", show_cursor=False)
+        super().__init__(id=id)
         self.clock = clock
         self.names = names
         self.jobs: dict[int, Wire] = {}
-        self._cells: dict[int, tuple[Text, ...]] = {}
         self._dirty: set[int] = set()  # jobs whose progress is not drawn yet
         self._flush: Timer | None = None
 
-    def on_mount(self) -> None:
-        for key, title, width in COLUMNS:
-            self.add_column(title, key=key, width=width)
-
     def highlighted(self) -> Wire | None:
         """The job under the cursor."""
-        if not self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except RowDoesNotExist:
-            return None
+        key = self.highlighted_key()
         return self.jobs.get(int(key)) if key is not None else None
 
     def counts(self) -> tuple[int, int]:
@@ -110,12 +102,11 @@ class JobsTable(DataTable[Text]):
         """A fresh list after (re)connecting."""
         self.jobs = {int(j["id"]): j for j in jobs}
         self._trim()
-        current = self.highlighted()
-        self.clear(columns=False)
-        self._cells.clear()
+        current = self.highlighted_key()
+        self.clear_rows()
         for job in sorted(self.jobs.values(), key=model.job_order):
-            self._add_row(job)
-        self._restore_cursor(current)
+            self._put(job)
+        self.restore_cursor(current)
 
     def upsert_many(self, jobs: list[Wire]) -> list[tuple[Wire | None, Wire]]:
         """Add or update jobs; returns (before, after) pairs so callers can react to changes."""
@@ -126,18 +117,14 @@ class JobsTable(DataTable[Text]):
             before = self.jobs.get(job_id)
             self.jobs[job_id] = job
             changes.append((before, job))
-            if job_id in self._cells:
-                self._update_row(job)
+            if self.shows(str(job_id)):
                 reorder |= before is None or model.job_order(before)[0] != model.job_order(job)[0]
             else:
-                self._add_row(job)
                 reorder = True
+            self._put(job)
         if reorder:
-            removed = self._trim()
-            for job_id in removed:
-                if job_id in self._cells:
-                    self.remove_row(str(job_id))
-                    self._cells.pop(job_id)
+            for job_id in self._trim():
+                self.drop_row(str(job_id))
             self._sort()
         return changes
 
@@ -161,21 +148,14 @@ class JobsTable(DataTable[Text]):
         dirty, self._dirty = self._dirty, set()
         for job_id in dirty:
             job = self.jobs.get(job_id)
-            if job is not None and job_id in self._cells:
-                self._update_row(job)
+            if job is not None and self.shows(str(job_id)):
+                self._put(job)
 
     def relabel(self) -> None:
         """Camera names changed: redraw the camera column."""
         for job in self.jobs.values():
-            if int(job["id"]) in self._cells:
-                self._update_row(job)
-
-    def on_focus(self) -> None:
-        self.show_cursor = True
-
-    def on_blur(self) -> None:
-        # An unfocused table shows its colours (the progress bars) rather than a cursor.
-        self.show_cursor = False
+            if self.shows(str(job["id"])):
+                self._put(job)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -214,34 +194,10 @@ class JobsTable(DataTable[Text]):
             cell.append(f"  {self.clock.format(job.get('finished'))}", style="dim")
         return cell
 
-    def _add_row(self, job: Wire) -> None:
-        job_id = int(job["id"])
-        cells = self._row(job)
-        self._cells[job_id] = cells
-        self.add_row(*cells, key=str(job_id))
-
-    def _update_row(self, job: Wire) -> None:
-        job_id = int(job["id"])
-        cells = self._row(job)
-        old = self._cells.get(job_id, ())
-        self._cells[job_id] = cells
-        for (key, _, _), new, before in zip(COLUMNS, cells, old, strict=False):
-            if new != before:
-                # A new width means a layout pass: only when the text's length changed.
-                resize = len(new) != (len(before) if isinstance(before, Text) else -1)
-                self.update_cell(str(job_id), key, new, update_width=resize)
+    def _put(self, job: Wire) -> None:
+        self.put_row(str(job["id"]), self._row(job))
 
     def _sort(self) -> None:
-        current = self.highlighted()
+        current = self.highlighted_key()
         self.sort("id", key=lambda cell: model.job_order(self.jobs[int(cell.plain[1:])]))
-        self._restore_cursor(current)
-
-    def _restore_cursor(self, job: Wire | None) -> None:
-        if job is None:
-            return
-        try:
-            index = self.get_row_index(str(job["id"]))
-        except RowDoesNotExist:
-            return
-        if index != self.cursor_row:
-            self.move_cursor(row=index, animate=False, scroll=False)
+        self.restore_cursor(current)

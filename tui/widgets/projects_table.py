@@ -10,11 +10,11 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
 
 from tui import model
 from tui.clock import Clock
 from tui.model import Wire
+from tui.widgets.keyed_table import KeyedTable
 
 COLUMNS = (
     ("name", "project", None),
@@ -25,9 +25,11 @@ COLUMNS = (
 STATE_STYLES = {"idle": "", "building": "bold cyan", "ok": "green", "failed": "bold red"}
 
 
-class ProjectsTable(DataTable[Text]):
+class ProjectsTable(KeyedTable):
     """One row per watched project directory, keyed by its path."""
 
+    COLUMNS = COLUMNS
+    CURSOR_WHEN_FOCUSED = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("w", "app.watch", "Watch"),
         Binding("u", "app.unwatch", "Unwatch"),
@@ -41,33 +43,26 @@ class ProjectsTable(DataTable[Text]):
         project: Wire
 
     def __init__(self, clock: Clock, names: Callable[[str], str], id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", show_cursor=False)
+        super().__init__(id=id)
         self.clock = clock
         self.names = names
         self.projects: dict[str, Wire] = {}
         self.served = True  # False when the daemon does not serve `projects`
 
-    def on_mount(self) -> None:
-        for key, title, width in COLUMNS:
-            self.add_column(title, key=key, width=width)
-
     def highlighted(self) -> Wire | None:
         """The project under the cursor."""
-        if not self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except RowDoesNotExist:
-            return None
-        return self.projects.get(str(key))
+        key = self.highlighted_key()
+        return self.projects.get(key) if key is not None else None
 
     def replace_all(self, projects: list[Wire] | None) -> None:
         """A fresh list after (re)connecting; None when the daemon has no projects request."""
         self.served = projects is not None
         self.projects = {str(p["path"]): p for p in projects or []}
-        self.clear(columns=False)
+        current = self.highlighted_key()
+        self.clear_rows()
         for path in sorted(self.projects):
-            self.add_row(*self._row(self.projects[path]), key=path)
+            self.put_row(path, self._row(self.projects[path]))
+        self.restore_cursor(current)
 
     def upsert(self, project: Wire) -> None:
         """A project.changed event: watched, unwatched or a new state."""
@@ -78,7 +73,7 @@ class ProjectsTable(DataTable[Text]):
         known = path in self.projects
         self.projects[path] = project
         if known:
-            self._update_row(project)
+            self.put_row(path, self._row(project))
         else:
             self.replace_all(list(self.projects.values()))
 
@@ -93,18 +88,12 @@ class ProjectsTable(DataTable[Text]):
     def forget(self, path: str) -> None:
         """Forget a project (unwatched)."""
         if self.projects.pop(path, None) is not None:
-            self.remove_row(path)
+            self.drop_row(path)
 
     def relabel(self) -> None:
         """Camera names changed: redraw the cameras column."""
-        for project in self.projects.values():
-            self._update_row(project)
-
-    def on_focus(self) -> None:
-        self.show_cursor = True
-
-    def on_blur(self) -> None:
-        self.show_cursor = False
+        for path, project in self.projects.items():
+            self.put_row(path, self._row(project))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -131,8 +120,3 @@ class ProjectsTable(DataTable[Text]):
         if result.get("unchanged"):
             return Text(f"= unchanged {when}", style="dim")
         return Text(f"✓ {model.human_size(result.get('size'))} {when}", style="green")
-
-    def _update_row(self, project: Wire) -> None:
-        path = str(project["path"])
-        for (key, _, width), cell in zip(COLUMNS, self._row(project), strict=True):
-            self.update_cell(path, key, cell, update_width=width is None)
