@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
+from oakd.core.jobs import ERASES, JobKind, Loss
 from oakd.protocol import BootloaderUpdate, ClearApp, ClearConfig, FactoryReset, Request
 from tui import model
 from tui.model import Wire
@@ -32,6 +33,17 @@ def _bootloader(device: Wire) -> str:
     return f"the current bootloader ({version})" if version else "the current bootloader"
 
 
+def _describe(loss: Loss, device: Wire) -> str:
+    """What `loss` means on this camera, in the words of a confirmation dialog."""
+    if loss is Loss.APP:
+        return _app(device)
+    if loss is Loss.NETWORK:
+        return f"{_network(device)}: {FALLBACK}"
+    if loss is Loss.BOOTLOADER:
+        return _bootloader(device)
+    return str(loss.value)
+
+
 @dataclass(frozen=True)
 class DeviceOperation:
     """A destructive request on one camera, with its confirmation text."""
@@ -39,7 +51,7 @@ class DeviceOperation:
     action: str  # the app action, e.g. "factory_reset"
     title: str  # "Factory reset"
     does: str  # what it does, one sentence
-    losses: Callable[[Wire], list[str]]  # what this camera loses
+    kind: JobKind  # the job it queues; what it erases is core/jobs.ERASES[kind]
     after: str  # what to expect afterwards
     make: Callable[[str], Request]  # MX ID -> the confirmed request
 
@@ -51,8 +63,8 @@ class DeviceOperation:
             body.append(f"{model.describe(device)}\n", style="bold")
             if device.get("state") == "flash_booted":
                 body.append(f"  · its running app ({model.running_app(device)}) stops\n")
-            for loss in self.losses(device):
-                body.append(f"  · loses {loss}\n", style="red")
+            for loss in ERASES[self.kind]:
+                body.append(f"  · loses {_describe(loss, device)}\n", style="red")
         body.append(f"\n{self.after}")
         return body
 
@@ -64,11 +76,7 @@ OPERATIONS: dict[str, DeviceOperation] = {
             "factory_reset",
             "Factory reset",
             "Rewrites the bootloader with the one in the daemon's depthai and erases the rest.",
-            lambda d: [
-                _app(d),
-                f"{_network(d)}: {FALLBACK}",
-                "the user bootloader",
-            ],
+            JobKind.FACTORY_RESET,
             "The camera then waits in its bootloader for a host. Do not unplug it meanwhile.",
             lambda device: FactoryReset(device=device, confirm=True),
         ),
@@ -76,7 +84,7 @@ OPERATIONS: dict[str, DeviceOperation] = {
             "clear_app",
             "Clear app",
             "Erases the application from the camera's flash.",
-            lambda d: [_app(d)],
+            JobKind.CLEAR_APP,
             "The camera then boots into its bootloader and waits for a host.",
             lambda device: ClearApp(device=device, confirm=True),
         ),
@@ -84,7 +92,7 @@ OPERATIONS: dict[str, DeviceOperation] = {
             "clear_config",
             "Clear config",
             "Erases the bootloader config, network settings included.",
-            lambda d: [f"{_network(d)} and its other bootloader settings: {FALLBACK}"],
+            JobKind.CLEAR_CONFIG,
             "The application stays. The camera may come back at another address.",
             lambda device: ClearConfig(device=device, confirm=True),
         ),
@@ -92,7 +100,7 @@ OPERATIONS: dict[str, DeviceOperation] = {
             "bootloader_update",
             "Bootloader update",
             "Flashes the bootloader embedded in the daemon's depthai.",
-            lambda d: [_bootloader(d)],
+            JobKind.BOOTLOADER_UPDATE,
             "The application and the config stay. A power cut during the write can brick the "
             "camera: keep it powered until the job is done.",
             lambda device: BootloaderUpdate(device=device, confirm=True),

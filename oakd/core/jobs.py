@@ -151,7 +151,25 @@ DESTRUCTIVE = frozenset(
 )
 FLASHES = frozenset({JobKind.FLASH_PACKAGE, JobKind.FLASH_PROJECT})
 
-# What each destructive job takes away, for confirmations in the API, CLI and TUI.
+class Loss(str, Enum):
+    """Something on a camera that a destructive job erases or replaces."""
+
+    APP = "the flashed app"
+    NETWORK = "network settings"  # the bootloader config, where the network settings live
+    USER_BOOTLOADER = "the user bootloader"
+    BOOTLOADER = "the bootloader"
+
+
+# What each destructive job takes away: the facts the TUI's dialogs list camera by camera.
+ERASES: dict[JobKind, tuple[Loss, ...]] = {
+    JobKind.FACTORY_RESET: (Loss.APP, Loss.NETWORK, Loss.USER_BOOTLOADER),
+    JobKind.CLEAR_APP: (Loss.APP,),
+    JobKind.CLEAR_CONFIG: (Loss.NETWORK,),
+    JobKind.NETWORK_CONFIG: (Loss.NETWORK,),
+    JobKind.BOOTLOADER_UPDATE: (Loss.BOOTLOADER,),
+}
+
+# The same in a sentence, with what follows from it, for the API's and the CLI's refusals.
 LOSSES = {
     JobKind.FACTORY_RESET: "rewrites the bootloader and erases the flashed app, the user "
     "bootloader and the config (network settings)",

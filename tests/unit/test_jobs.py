@@ -12,6 +12,7 @@ import pytest
 from oakd.core import jobs as rules
 from oakd.core.jobs import (
     DESTRUCTIVE,
+    ERASES,
     FINAL_STATES,
     FLASHES,
     LOSSES,
@@ -353,9 +354,11 @@ def test_a_factory_reset_gets_more_time_than_a_config_clear() -> None:
 def test_every_kind_is_a_flash_or_destructive_and_every_loss_is_said() -> None:
     assert set(JobKind) == DESTRUCTIVE | FLASHES
     assert not DESTRUCTIVE & FLASHES
-    assert set(LOSSES) == DESTRUCTIVE
+    assert set(LOSSES) == DESTRUCTIVE == set(ERASES)
     for kind in DESTRUCTIVE:
-        assert LOSSES[kind].strip(), kind
+        # The API's sentence names everything the TUI's dialog lists as lost.
+        for loss in ERASES[kind]:
+            assert loss.value in LOSSES[kind], (kind, loss)
 
 
 # -- memory
