@@ -151,6 +151,7 @@ DESTRUCTIVE = frozenset(
 )
 FLASHES = frozenset({JobKind.FLASH_PACKAGE, JobKind.FLASH_PROJECT})
 
+
 class Loss(str, Enum):
     """Something on a camera that a destructive job erases or replaces."""
 
