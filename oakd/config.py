@@ -33,6 +33,7 @@ an error naming the file, the key and what was expected.
     entry = "pipeline.py"
     devices = ["door"]
     compress = true
+    ignore = ["data/*", "*.csv"]   # changes that make no build (logs, caches: never)
 """
 
 from __future__ import annotations
@@ -153,6 +154,9 @@ class ProjectEntry:
     entry: str = "pipeline.py"
     devices: list[str] = field(default_factory=list)
     compress: bool = True
+    # Globs of files whose changes make no build (on top of logs, caches and built packages):
+    # "*.csv" names a file or folder anywhere, "data/*" a path from the project root.
+    ignore: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

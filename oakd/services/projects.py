@@ -17,6 +17,7 @@ from oakd.build import BuildOptions, BuildResult, PackageCache, Project, build_p
 from oakd.build.confine import Shield
 from oakd.build.errors import BuildError
 from oakd.build.limits import app_region_size
+from oakd.build.project import entry_missing_message, entry_outside_message
 from oakd.build.runner import child_env
 from oakd.build.warm import Zygote
 from oakd.config import Config, ProjectEntry
@@ -29,7 +30,7 @@ from oakd.protocol import EVENT_LOG, EVENT_PROJECT_BUILD, EVENT_PROJECT_CHANGED
 from oakd.services.bus import EventBus
 from oakd.services.engine import FlashEngine
 from oakd.services.store import Store
-from oakd.services.watcher import watch_directory
+from oakd.services.watcher import ProjectFilter, watch_directory
 from oakd.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,21 @@ class WatchedProject:
     devices: list[str]
     compress: bool
     source: str  # "config" or "runtime" (oakd watch)
+    ignore: list[str] = field(default_factory=list)  # the config's patterns (see ProjectFilter)
     state: str = "idle"  # idle, building, ok, failed, missing
     last_build: dict[str, Any] | None = None
     build_task: asyncio.Task[None] | None = field(default=None, repr=False)
     stop: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    @classmethod
+    def configured(cls, path: Path, entry: ProjectEntry) -> WatchedProject:
+        """The project a [[project]] table of the config names."""
+        devices, ignore = list(entry.devices), list(entry.ignore)
+        return cls(path, entry.entry, devices, entry.compress, "config", ignore)
+
+    def settings(self) -> tuple[Any, ...]:
+        """What a config reload compares: a change restarts the watch."""
+        return (self.entry, self.devices, self.compress, self.ignore)
 
     def to_wire(self) -> dict[str, Any]:
         """As the protocol and the TUI show it."""
@@ -57,6 +69,7 @@ class WatchedProject:
             "devices": self.devices,
             "compress": self.compress,
             "source": self.source,
+            "ignore": self.ignore,
             "state": self.state,
             "last_build": self.last_build,
         }
@@ -127,17 +140,12 @@ class ProjectService:
                 self._drop(path)
         for path, entry in wanted.items():
             current = self.projects.get(path)
-            if current and (current.entry, current.devices, current.compress) == (
-                entry.entry,
-                entry.devices,
-                entry.compress,
-            ):
+            configured = WatchedProject.configured(path, entry)
+            if current and current.settings() == configured.settings():
                 continue
             if current:
                 self._drop(path)
-            self._start(
-                WatchedProject(path, entry.entry, list(entry.devices), entry.compress, "config")
-            )
+            self._start(configured)
 
     # -- requests
 
@@ -148,6 +156,13 @@ class ProjectService:
             raise OakdError(
                 f"{resolved} is not a directory; give the project's directory", ErrorCode.BAD_PARAMS
             )
+        # Refused now rather than watched: a project with no entry file would only ever fail
+        # its builds, while the command said it was watching.
+        problem = entry_outside_message(resolved, entry)
+        if problem is None and not (resolved / entry).is_file():
+            problem = entry_missing_message(resolved, resolved / entry)
+        if problem:
+            raise OakdError(problem, ErrorCode.BAD_PARAMS)
         if not devices:
             raise OakdError("name at least one camera (--device)", ErrorCode.BAD_PARAMS)
         ids = [self.registry.resolve(ref).id for ref in devices]
@@ -233,7 +248,11 @@ class ProjectService:
                 return
             self._trigger(project, reason)
 
-        await watch_directory(project.path, changed, project.stop, self.config().build.debounce_ms)
+        # The daemon's own files (state, package cache, socket) may lie inside a project.
+        own = [*self.shield.read_only, *self.shield.writable, *self.shield.hidden]
+        watch_filter = ProjectFilter(project.path, project.ignore, [_resolve(p) for p in own])
+        debounce = self.config().build.debounce_ms
+        await watch_directory(project.path, changed, project.stop, debounce, watch_filter)
 
     def _trigger(self, project: WatchedProject, reason: str) -> None:
         """Build now; a build still running for this project is superseded (cancelled)."""

@@ -78,10 +78,16 @@ def test_save_flashes_changes_and_ignores_what_does_not_matter(
     made = sorted(packages.glob("*.dap"))
     assert len(made) == 1
 
-    # A comment changes nothing that matters: no package, no flash.
+    # A log the app writes and a package copied in are no reason to build (issue 14 item 4);
+    # a comment changes nothing that matters: no package, no flash.
+    for line in range(15):
+        with (project / "run.log").open("a") as log:
+            log.write(f"line {line}\n")
+    (project / "counter.dap").write_bytes(made[0].read_bytes()[:4096])
     write(entry, entry.read_text() + "# tuning the counter later\n")
     second = next_build(daemon, project, first["finished"])
     assert second["ok"] and second["unchanged"]
+    assert "run.log" not in daemon.log() and "counter.dap" not in daemon.log()
     assert second["flashed"] == [] and "nothing to flash" in second["note"]
     assert sorted(packages.glob("*.dap")) == made
     assert len(job_states(daemon)) == 2
@@ -96,6 +102,29 @@ def test_save_flashes_changes_and_ignores_what_does_not_matter(
     assert inspect_package(sent).app_name == third["app_name"]
     for camera in fleet.cameras:
         assert camera.read_flash(APP_OFFSET, len(sent)) == sent
+
+
+def test_watch_refuses_a_directory_without_its_entry_file(
+    make_fleet, make_daemon, short_tmp: Path
+) -> None:
+    fleet = make_fleet(1)
+    daemon = make_daemon()
+    wait_online(daemon, 1)
+    camera = fleet.cameras[0].mxid
+    empty = short_tmp / "notes"
+    empty.mkdir()
+    (empty / "README.md").write_text("not a pipeline\n")
+
+    refused = daemon.cli("watch", str(empty), "-d", camera)
+    assert refused.returncode != 0
+    assert f"no pipeline.py in {empty}" in refused.stderr
+    assert "--entry" in refused.stderr and "[bad_params]" in refused.stderr
+    other = daemon.cli("watch", str(empty), "-d", camera, "--entry", "main.py")
+    assert other.returncode != 0 and f"no main.py in {empty}" in other.stderr
+    outside = daemon.cli("watch", str(empty), "-d", camera, "--entry", "../pipeline.py")
+    assert outside.returncode != 0 and "is outside the project" in outside.stderr
+    assert projects(daemon) == {}
+    assert job_states(daemon) == {}
 
 
 def test_bad_builds_flash_nothing_and_the_daemon_carries_on(
@@ -161,9 +190,10 @@ def test_flash_a_project_once_and_a_configured_project_is_watched(
     for path, message in ((once, "once"), (watched, "configured")):
         path.mkdir()
         (path / "pipeline.py").write_text(PIPELINE.format(message=message))
+    (watched / "data").mkdir()
     daemon = make_daemon(
         f'[[device]]\nid = "{fleet.cameras[1].mxid}"\nalias = "door"\n'
-        f'[[project]]\npath = "{watched}"\ndevices = ["door"]\n'
+        f'[[project]]\npath = "{watched}"\ndevices = ["door"]\nignore = ["data/*"]\n'
     )
     wait_online(daemon, 2)
     result = daemon.cli(
@@ -182,6 +212,14 @@ def test_flash_a_project_once_and_a_configured_project_is_watched(
         "the configured project on the camera aliased door",
     )
     assert daemon.cli("unwatch", str(watched)).returncode == 1  # the config owns it
+
+    # The project's own ignore patterns: data the app records makes no build.
+    assert configured["ignore"] == ["data/*"]
+    last = wait_for(lambda: finished_builds(daemon, watched), 10, "the configured build")
+    (watched / "data" / "samples.csv").write_text("1,2\n")
+    write(watched / "pipeline.py", PIPELINE.format(message="configured") + "# later\n")
+    assert next_build(daemon, watched, last)["unchanged"]
+    assert "samples.csv" not in daemon.log()
 
     (once / "pipeline.py").write_text("def create_pipeline(:\n")
     broken = daemon.cli("flash", fleet.cameras[0].mxid, "--project", str(once))
