@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from oakd.build.limits import short_size
 from oakd.core.jobs import FINAL_STATES
 from oakd.core.versions import Version
 
@@ -156,15 +157,8 @@ def project_name(path: str) -> str:
 
 
 def human_size(size: int | None) -> str:
-    """10.7 MB-style sizes."""
-    if size is None:
-        return "-"
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
+    """'10.25 MiB': as `oakd build` and the daemon's log write sizes (oakd/build/limits.py)."""
+    return "-" if size is None else short_size(int(size))
 
 
 def build_failed(result: Wire | None) -> bool:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from oakd.build.limits import short_size
 from oakd.cli import build_parser, tui_cmd
 from tests.tui import data
 from tui import model
@@ -76,8 +77,9 @@ def test_progress_bars() -> None:
 
 
 def test_sizes_and_times() -> None:
-    assert model.human_size(10_700_000) == "10.7 MB"
-    assert model.human_size(512) == "512 B"
+    # As `oakd build` and the daemon's log write them (issue 14: "10.25 MiB" vs "10.7 MB").
+    assert model.human_size(10_747_921) == short_size(10_747_921) == "10.25 MiB"
+    assert model.human_size(512) == "512 bytes" and model.human_size(None) == "-"
     clock = FixedClock(data.T0)
     assert clock.format(data.T0 - 5) == "14:13:15"
     assert clock.format(data.T0 - 86400) == "2026-09-20 14:13"
