@@ -7,6 +7,8 @@ an error naming the file, the key and what was expected.
     [daemon]
     socket_group = "oakd"        # serve members of this group too; the socket becomes 0660
     log_level = "info"           # debug, info, warning, error
+    announce = true              # by mDNS as _oakd._tcp, for `oakd daemons`
+    announce_interfaces = []     # IPv4 addresses of the interfaces to announce on; [] is all
 
     [discovery]
     interval_s = 2.0
@@ -62,11 +64,23 @@ class DaemonSection:
 
     socket_group: str | None = None
     log_level: str = "info"
+    # Announce the daemon by mDNS (_oakd._tcp.local.) so that `oakd daemons` finds it.
+    announce: bool = True
+    # The interfaces to announce on, by IPv4 address; empty: every interface.
+    announce_interfaces: list[str] = field(default_factory=list)
 
     def check(self) -> None:
         """Reject values of the right type but outside their range."""
         if self.log_level not in LOG_LEVELS:
             raise SchemaError("daemon.log_level", f"expected one of {', '.join(LOG_LEVELS)}")
+        for i, address in enumerate(self.announce_interfaces):
+            try:
+                ipaddress.IPv4Address(address)
+            except ValueError:
+                raise SchemaError(
+                    f"daemon.announce_interfaces[{i}]",
+                    f"expected an interface's IPv4 address, got {address!r}",
+                ) from None
 
 
 @dataclass(frozen=True)

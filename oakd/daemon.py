@@ -22,6 +22,7 @@ from oakd.build.confine import Shield
 from oakd.config import Config, load_config
 from oakd.core.registry import DeviceRegistry
 from oakd.errors import ConfigError
+from oakd.services.announce import Announcer
 from oakd.services.api import Api, Services
 from oakd.services.bus import EventBus
 from oakd.services.discovery import Discovery, Scanner, WorkerScanner
@@ -152,6 +153,16 @@ class Daemon:
         services.start(pool.run(self.stop), name="workers")
         services.start(self.engine.run(self.stop), name="engine")
         services.start(self.projects.run(self.stop), name="projects")
+        # mDNS, for `oakd daemons`; it follows `[daemon] announce` across reloads.
+        announcer = Announcer(
+            self.registry,
+            bus,
+            lambda: self.config,
+            self.options.state_dir,
+            path or Path(sock.getsockname()),
+            shared=group is not None,
+        )
+        services.start(announcer.run(self.stop), name="announce")
         interval = watchdog_interval()
         if interval:
             services.start(Watchdog(interval).run(self.stop), name="watchdog")

@@ -11,6 +11,7 @@ from oakd import __version__
 from oakd.cli import (
     build_cmd,
     daemon_cmd,
+    daemons_cmd,
     demo_cmd,
     device_cmds,
     project_cmds,
@@ -24,6 +25,7 @@ from oakd.emulator import cli as emulate_cmd
 COMMAND_MODULES: tuple[ModuleType, ...] = (
     demo_cmd,
     daemon_cmd,
+    daemons_cmd,
     query,
     device_cmds,
     project_cmds,
