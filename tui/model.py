@@ -89,9 +89,10 @@ def bootloader_outdated(device: Wire, minimum: Version | None) -> bool:
 
 
 def flashed_app(device: Wire) -> str | None:
-    """The app on the camera's flash: what an inspection read, else what oakd flashed."""
-    name = _section(device, "application").get("name")
-    return str(name) if name else device.get("flashed_app")
+    """The app on the camera's flash, as the daemon knows it: its one record, which the newest
+    fact (a verified write, or an inspection) sets."""
+    name = device.get("flashed_app")
+    return str(name) if name else None
 
 
 def running_app(device: Wire) -> str | None:

@@ -23,7 +23,13 @@ from oakd.config import Config
 from oakd.core import jobs as rules
 from oakd.core.devices import Device, DeviceState
 from oakd.core.jobs import DESTRUCTIVE, LOSSES, Job, JobKind, JobPhase, JobQueue, JobState
-from oakd.core.package import MAX_PACKAGE_SIZE, PackageError, inspect_package, named_with_hash
+from oakd.core.package import (
+    MAX_PACKAGE_SIZE,
+    PackageError,
+    inspect_package,
+    named_with_hash,
+    parse_app_name,
+)
 from oakd.core.registry import DeviceRegistry
 from oakd.core.versions import Version
 from oakd.errors import ErrorCode, OakdError
@@ -42,6 +48,24 @@ QUIET_AFTER_S = 2.0
 PROGRESS_EVERY_S = 0.1  # at most ~10 progress events a second per job
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0)
 WRITE_FACTS = ("mode", "written", "total", "reason", "repair")  # what a flash job's result keeps
+
+
+# What a done job that is not a flash says it did (job.message).
+DONE_MESSAGES = {
+    JobKind.FACTORY_RESET: "reset: the camera waits in its bootloader",
+    JobKind.CLEAR_APP: "app erased: the camera waits in its bootloader",
+    JobKind.CLEAR_CONFIG: "config erased: network settings back to DHCP",
+    JobKind.NETWORK_CONFIG: "network config written",
+    JobKind.BOOTLOADER_UPDATE: "bootloader written",
+}
+
+
+def _seen_app(device: Device, name: str | None) -> None:
+    """A write oakd verified: an earlier inspection's app section says so too, so that
+    `devices --json` never shows an app the camera no longer has."""
+    if device.inspection is not None:
+        present = name is not None
+        device.inspection["application"] = {"present": present, "name": name, "firmware": None}
 
 
 def describe_write(result: dict[str, Any]) -> str:
@@ -222,6 +246,11 @@ class FlashEngine:
             self._wake.set()
             self.after_job()
         device.inspection = details
+        # What the camera said is the newest fact about its app: it replaces oakd's record.
+        app = details.get("application") or {}
+        name = app.get("name") if app.get("present") else None
+        parsed = parse_app_name(name) if name else None
+        device.flashed_app, device.flashed_hash = name, parsed[1] if parsed else None
         self.store.upsert_device(device)
         self.bus.publish(EVENT_DEVICE_CHANGED, device.to_wire())
         return device
@@ -392,13 +421,20 @@ class FlashEngine:
             device.state = DeviceState.FLASH_BOOTED
             job.result = {k: result[k] for k in WRITE_FACTS if k in result}
             message = f"runs {device.flashed_app} ({describe_write(job.result)})"
+            _seen_app(device, device.flashed_app)
         elif job.kind in (JobKind.FACTORY_RESET, JobKind.CLEAR_APP):
             device.flashed_hash = device.flashed_app = None
-            message = "done"
+            _seen_app(device, None)
+            message = DONE_MESSAGES[job.kind]
         else:
-            message = "done"
-        if "bootloader" in result and device.inspection is not None:
+            message = DONE_MESSAGES[job.kind]
+        if "bootloader" in result:
+            # Every job connects to the bootloader: what it reported is a fact worth showing
+            # (the table would say "?" until an inspection otherwise).
+            device.inspection = device.inspection or {}
             device.inspection.setdefault("bootloader", {})["version"] = result["bootloader"]
+            if job.kind is JobKind.BOOTLOADER_UPDATE:
+                message = f"{message}: {result['bootloader']}"
         self.store.upsert_device(device)
         self.bus.publish(EVENT_DEVICE_CHANGED, device.to_wire())
         rules.finish(job, JobState.DONE, now, message=message)

@@ -62,6 +62,8 @@ def test_flash_eight_cameras_then_the_same_package_is_skipped(
         assert app is not None and app.application_name == info.app_name
     listed = {d["id"]: d for d in devices(daemon)}
     assert all(listed[i]["flashed_hash"] == info.hash for i in ids)
+    # Never inspected, yet the bootloader is known: each flash connected to it.
+    assert all(listed[i]["inspection"]["bootloader"]["version"] == "0.0.28" for i in ids)
 
     boots = [c.boots for c in fleet.cameras]
     again = daemon.cli("flash", *ids, "--dap", str(dap_file), "--wait", "--json", timeout=120)
@@ -304,7 +306,7 @@ def test_destructive_operations_need_confirmation_and_do_what_the_field_notes_sa
 
 
 def test_inspect_warns_before_stopping_an_app_and_keeps_what_it_read(
-    make_fleet, make_daemon, dap_file: Path
+    make_fleet, make_daemon, dap_file: Path, tmp_path: Path
 ) -> None:
     fleet = make_fleet(1)
     camera = fleet.cameras[0]
@@ -334,6 +336,23 @@ def test_inspect_warns_before_stopping_an_app_and_keeps_what_it_read(
     # Kept: shown later without reconnecting.
     (listed,) = devices(daemon)
     assert listed["inspection"]["application"]["present"] is True
+    inspected = listed["inspection"]["application"]["name"]
+    assert listed["flashed_app"] == inspected  # one record of the app
+
+    # A later write is newer than the inspection: both say so (issue 14: the inspected app
+    # stayed shown forever), and so does a clear.
+    other = tmp_path / "other.dap"
+    other.write_bytes(with_app_name(dap_file.read_bytes(), "other-app@0123456789ab"))
+    flashed = daemon.cli("flash", camera.mxid, "--dap", str(other), "--wait", timeout=180)
+    assert flashed.returncode == 0, flashed.stderr
+    (listed,) = devices(daemon)
+    assert listed["flashed_app"] == "other-app@0123456789ab" != inspected
+    assert listed["inspection"]["application"]["name"] == "other-app@0123456789ab"
+    cleared = daemon.cli("clear", camera.mxid, "--yes", "--wait", timeout=180)
+    assert cleared.returncode == 0, cleared.stderr
+    (listed,) = devices(daemon)
+    assert listed["flashed_app"] is None
+    assert listed["inspection"]["application"] == {"present": False, "name": None, "firmware": None}
 
 
 OTHER_HOST_FLASH = """
