@@ -86,8 +86,8 @@ class DaemonBrowser:
 
     async def daemons(self) -> list[FoundDaemon]:
         """Every daemon currently announced, resolved, by name."""
-        found = await asyncio.gather(*(self.resolve(n) for n in sorted(self.names)))
-        return [d for d in found if d is not None]
+        found = await asyncio.gather(*(self.resolve(n) for n in self.names))
+        return sorted((d for d in found if d is not None), key=lambda d: d.name)
 
 
 async def browse(timeout: float, interfaces: Sequence[str] = ()) -> list[FoundDaemon]:
