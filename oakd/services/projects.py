@@ -204,7 +204,13 @@ class ProjectService:
             entry.compress if entry else True,
             "once",
         )
-        result = await self._build(project)
+        # A one-off build of a watched directory is that project's build too: its row shows
+        # it start and end (it stayed "building" otherwise); any other one is no project's.
+        watched = self.projects.get(resolved)
+        result = await self._build(project, shown=watched)
+        if watched is not None:
+            note = "flashed on request" if result.ok else "build failed: nothing flashed"
+            self._built(watched, result, targets if result.ok else [], note)
         if not result.ok:
             assert result.failure is not None
             detail = f"\n{result.failure.traceback}" if result.failure.traceback else ""
@@ -280,18 +286,30 @@ class ProjectService:
                 f"{result.failure.message}\n{result.failure.traceback}"
                 f"\n{result.output.text}".rstrip(),
             )
-        project.state = "ok" if result.ok else "failed"
-        project.last_build = build_summary(result, flashed, note)
         log.info("%s: %s (%s)", project.path, note, reason)
         self._say(project, "info" if result.ok else "error", note)
+        self._built(project, result, flashed, note)
+
+    def _built(
+        self, project: WatchedProject, result: BuildResult, flashed: list[str], note: str
+    ) -> None:
+        """A build of a watched project ended: its state and last build, for every client."""
+        project.state = "ok" if result.ok else "failed"
+        project.last_build = build_summary(result, flashed, note)
         self.bus.publish(
             EVENT_PROJECT_BUILD, {"project": str(project.path), "result": project.last_build}
         )
         self._publish(project)
 
-    async def _build(self, project: WatchedProject) -> BuildResult:
-        project.state = "building"
-        self._publish(project)
+    async def _build(
+        self, project: WatchedProject, shown: WatchedProject | None = None
+    ) -> BuildResult:
+        """Build `project`; `shown` (default: the project itself) is the watched project whose
+        state says "building" meanwhile, None for a build of no watched project."""
+        shown = project if shown is None and project.source != "once" else shown
+        if shown is not None:
+            shown.state = "building"
+            self._publish(shown)
         config = self.config()
         entry = ProjectEntry(str(project.path), project.entry, project.devices, project.compress)
         options = BuildOptions.from_config(config.build, entry, max_size=self._max_size(project))

@@ -221,6 +221,23 @@ def test_flash_a_project_once_and_a_configured_project_is_watched(
     assert next_build(daemon, watched, last)["unchanged"]
     assert "samples.csv" not in daemon.log()
 
+    # Flashing a watched project by hand: its row goes to building and back, as clients see
+    # it (issue 14: the TUI's row stayed at "building" after a flash from the TUI).
+    watcher = RawClient(daemon.socket)
+    watcher.hello()
+    watcher.request(1, "subscribe", topics=["project"])
+    by_hand = daemon.cli("flash", "door", "--project", str(watched), "--json", timeout=180)
+    assert by_hand.returncode == 0, by_hand.stderr
+    states: list[str] = []
+    while "ok" not in states[1:]:
+        frame = watcher.recv()
+        assert frame is not None
+        if frame.get("event") == "project.changed" and frame["data"]["path"] == str(watched):
+            states.append(frame["data"]["state"])
+    watcher.close()
+    assert states[:1] == ["building"] and states[-1] == "ok"
+    assert projects(daemon)[str(watched)]["last_build"]["note"] == "flashed on request"
+
     (once / "pipeline.py").write_text("def create_pipeline(:\n")
     broken = daemon.cli("flash", fleet.cameras[0].mxid, "--project", str(once))
     assert broken.returncode == 1
