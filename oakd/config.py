@@ -29,6 +29,7 @@ an error naming the file, the key and what was expected.
     [[device]]
     id = "18443010C1D2E3F400"
     alias = "door"
+    address = "10.1.2.31"        # optional: probed directly, as static_addresses are
 
     [[project]]
     path = "~/pipelines/counter"
@@ -47,6 +48,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from oakd.core.versions import Version
 from oakd.errors import ConfigError
 from oakd.schema import SchemaError, build
 
@@ -124,9 +126,10 @@ class FlashSection:
             raise SchemaError("flash.parallel", "expected a whole number from 1 to 256")
         if not 0 <= self.retries <= 20:
             raise SchemaError("flash.retries", "expected a whole number from 0 to 20")
-        parts = self.min_bootloader.split(".")
-        if len(parts) != 3 or not all(p.isdigit() for p in parts):
-            raise SchemaError("flash.min_bootloader", 'expected a version like "0.0.28"')
+        try:
+            Version.parse(self.min_bootloader)
+        except ValueError:
+            raise SchemaError("flash.min_bootloader", 'expected a version like "0.0.28"') from None
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,20 @@ class Config:
         """Check every section's ranges."""
         for section in (self.daemon, self.discovery, self.flash, self.build):
             section.check()
+        for i, device in enumerate(self.device):
+            if device.address is None:
+                continue
+            try:
+                ipaddress.IPv4Address(device.address)
+            except ValueError:
+                raise SchemaError(
+                    f"device[{i}].address", f"expected an IPv4 address, got {device.address!r}"
+                ) from None
+
+    def unicast_addresses(self) -> list[str]:
+        """Where discovery probes directly: static_addresses, then each [[device]] address."""
+        named = [d.address for d in self.device if d.address]
+        return list(dict.fromkeys([*self.discovery.static_addresses, *named]))
 
 
 def find_config(explicit: str | None, env: dict[str, str] | None = None) -> Path | None:

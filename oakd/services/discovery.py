@@ -91,7 +91,7 @@ class Discovery:
 
     async def scan_once(self) -> None:
         """One scan, applied. A failed scan is logged and counts as no news, not as silence."""
-        static = self.config().discovery.static_addresses
+        static = self.config().unicast_addresses()
         try:
             sightings = await self.scanner(list(static))
         except Exception:

@@ -54,6 +54,24 @@ def test_full_example_parses() -> None:
     assert config.project[0].entry == "pipeline.py"
 
 
+def test_a_named_cameras_address_is_probed_as_static_addresses_are() -> None:
+    config = parse_config(
+        """
+        [discovery]
+        static_addresses = ["10.0.0.5", "10.0.0.6"]
+        [[device]]
+        id = "18443010C1D2E3F400"
+        address = "10.0.0.6"
+        [[device]]
+        id = "18443010C1D2E3F500"
+        address = "10.9.0.7"
+        [[device]]
+        id = "18443010C1D2E3F600"
+        """
+    )
+    assert config.unicast_addresses() == ["10.0.0.5", "10.0.0.6", "10.9.0.7"]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -66,6 +84,8 @@ def test_full_example_parses() -> None:
         ("[flash]\nparallel = 0", "[flash.parallel] expected a whole number from 1 to 256"),
         ('[discovery]\nstatic_addresses = ["10.0.0"]', "expected an IPv4 address"),
         ("[[device]]\nalias = 'x'", "[device[0].id] is required"),
+        ("[[device]]\nid = 'x'\naddress = 'door'", "[device[0].address] expected an IPv4"),
+        ("[flash]\nmin_bootloader = '0.0'", "[flash.min_bootloader] expected a version"),
         ("colour = 'red'", "[colour] unknown key"),
         ("source = 'x'", "[source] unknown key"),
         ("[discovery", "not valid TOML"),
