@@ -19,6 +19,14 @@ def _field(body: Text, name: str, value: Any, style: str = "") -> None:
     body.append(f"{'-' if value in (None, '') else value}\n", style=style)
 
 
+def _section(body: Text, title: str, text: object) -> None:
+    """A titled block of text after a blank line; nothing when there is no text."""
+    if not text or not str(text).strip():
+        return
+    body.append(f"\n{title}\n", style="bold")
+    body.append(str(text).rstrip("\n") + "\n")
+
+
 def device_page(device: Wire, clock: Clock, min_bootloader: Version | None) -> Text:
     """Everything known about a camera."""
     body = Text()
@@ -74,14 +82,18 @@ def job_page(job: Wire, camera: str, clock: Clock) -> Text:
 
 
 def project_page(project: Wire, cameras: list[str], clock: Clock) -> Text:
-    """A watched project and its last build; a failed build's error and output come first."""
+    """A watched project and its last build; a failed build's error, traceback and output come
+    first."""
     body = Text()
     result = project.get("last_build")
     if result and model.build_failed(result):
         body.append("build failed\n", style="bold red")
         body.append(model.build_error(result) + "\n", style="red")
-        if result.get("output"):
-            body.append("\n" + str(result["output"]).rstrip("\n") + "\n")
+        # The daemon's last_build: error {kind, message, traceback} and output, the text the
+        # build printed (oakd/services/projects.build_summary). Their own frames tell a person
+        # where their code failed; the output, what it printed before.
+        _section(body, "traceback", (result.get("error") or {}).get("traceback"))
+        _section(body, "output", result.get("output"))
         body.append("\n")
     _field(body, "path", project.get("path"))
     _field(body, "entry", project.get("entry"))
@@ -99,7 +111,6 @@ def project_page(project: Wire, cameras: list[str], clock: Clock) -> Text:
     _field(body, "app name", result.get("app_name"))
     _field(body, "size", model.human_size(result.get("size")) if result.get("size") else None)
     _field(body, "fingerprint", result.get("fingerprint"))
-    if ok and result.get("output"):
-        body.append("\noutput\n", style="bold")
-        body.append(str(result["output"]))
+    if ok:
+        _section(body, "output", result.get("output"))
     return body

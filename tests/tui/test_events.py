@@ -82,16 +82,23 @@ async def test_a_failed_build_shows_its_traceback(standin: StandInDaemon) -> Non
             lambda: app.projects.get_cell("/home/dev/blink", "state").plain == "building",
             "building",
         )
-        result = data.build_result(ok=False, error=BUILD_ERROR, output=data.TRACEBACK)
+        # As the daemon sends it (build_summary): the traceback inside the error, the output
+        # what the build printed.
+        error = {**BUILD_ERROR, "traceback": data.TRACEBACK}
+        result = data.build_result(ok=False, error=error, output="building blink at 15 fps\n")
         standin.publish(EVENT_PROJECT_BUILD, {"project": "/home/dev/blink", "result": result})
         await until(pilot, lambda: "NameError" in app.log_panel.text(), "the error in the log")
         log = app.log_panel.text()
         assert "build blink: NameError: name 'fps' is not defined" in log
-        assert '    File "/home/dev/blink/pipeline.py", line 12, in <module>' in log
+        assert "    building blink at 15 fps" in log
         assert app.projects.get_cell("/home/dev/blink", "state").plain == "failed"
         await pilot.press("3", "enter")
         screen = await screen_of(pilot, DetailScreen)
-        assert "cam.setFps(fps)" in screen.body_text
+        page = screen.body_text
+        # The page the toast and the help promise: the traceback, then what the build printed.
+        assert 'File "/home/dev/blink/pipeline.py", line 12, in <module>' in page
+        assert "cam.setFps(fps)" in page
+        assert page.index("traceback") < page.index("building blink at 15 fps")
 
 
 async def test_log_events_and_unwatched_projects(standin: StandInDaemon) -> None:
