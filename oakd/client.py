@@ -11,7 +11,6 @@ from typing import Any
 from oakd.errors import DaemonUnreachable, ErrorCode, ProtocolError, RemoteError
 from oakd.protocol import (
     EVENT_TOPICS,
-    MAX_FRAME,
     PROTOCOL_VERSION,
     Hello,
     Request,
@@ -20,21 +19,20 @@ from oakd.protocol import (
     encode,
     make_request,
 )
+from oakd.transport import Transport, UnixTransport, unreachable
 
-
-def unreachable(path: Path, why: str) -> DaemonUnreachable:
-    """The error for 'no daemon there', with how to start one."""
-    return DaemonUnreachable(
-        f"no oakd daemon reachable at {path} ({why}). Start one with `oakd daemon` (or "
-        "`systemctl --user start oakd`), or point --socket / $OAKD_SOCKET at a running one."
-    )
+__all__ = ["Client", "unreachable"]  # unreachable: for the TUI's own messages
 
 
 class Client:
-    """One connection to the daemon. Use `await Client.connect(path)`; close with `close()`."""
+    """One connection to the daemon. Use `await Client.connect(path or transport)`; close with
+    `close()`."""
 
-    def __init__(self, path: Path, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        self.path = path
+    def __init__(
+        self, transport: Transport, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ):
+        self.transport = transport
+        self.where = transport.where
         self._reader = reader
         self._writer = writer
         self._ids = itertools.count(1)
@@ -44,26 +42,35 @@ class Client:
         self.daemon: dict[str, Any] = {}
 
     @classmethod
-    async def connect(cls, path: Path, name: str = "oakd-client", timeout: float = 5.0) -> Client:
-        """Connect and say hello; raise DaemonUnreachable when nobody answers."""
+    async def connect(
+        cls, target: Path | Transport, name: str = "oakd-client", timeout: float = 5.0
+    ) -> Client:
+        """Connect and say hello; raise DaemonUnreachable when nobody answers, saying which
+        step failed (over ssh: the login, oakd there, its daemon), or RemoteError when the
+        daemon refuses (another protocol version, a user it does not serve)."""
+        transport = UnixTransport(target) if isinstance(target, Path) else target
+        reader, writer = await transport.open(timeout)
+        client = cls(transport, reader, writer)
         try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_unix_connection(str(path), limit=MAX_FRAME), timeout
+            client.daemon = await client.call(
+                Hello(protocol=PROTOCOL_VERSION, client=name), timeout=transport.hello_timeout
             )
-        except FileNotFoundError:
-            raise unreachable(path, "no socket file") from None
-        except ConnectionRefusedError:
-            raise unreachable(path, "the socket file is stale") from None
-        except PermissionError:
-            raise DaemonUnreachable(
-                f"not allowed to open {path}; ask the daemon's owner to add you to its "
-                "socket group (daemon.socket_group)"
-            ) from None
-        except (OSError, asyncio.TimeoutError) as exc:
-            raise unreachable(path, str(exc) or type(exc).__name__) from None
-        client = cls(path, reader, writer)
-        try:
-            client.daemon = await client.call(Hello(protocol=PROTOCOL_VERSION, client=name))
+        except DaemonUnreachable as exc:
+            # The stream ended before hello was answered: the transport may know why (ssh's
+            # exit status and stderr), better than "the daemon closed the connection".
+            cause = await transport.ended()
+            await client.close()
+            raise (cause or exc) from None
+        except asyncio.TimeoutError:
+            cause = await transport.ended()
+            await client.close()
+            waited = transport.hello_timeout
+            raise cause or transport.lost(f"no answer to hello within {waited:g} s") from None
+        except RemoteError as exc:
+            await client.close()
+            if exc.code is ErrorCode.PROTOCOL_MISMATCH and not isinstance(target, Path):
+                raise RemoteError(f"{transport.where}: {exc.message}", exc.code) from None
+            raise
         except BaseException:
             await client.close()
             raise
@@ -79,7 +86,7 @@ class Client:
             await self._writer.drain()
             return await asyncio.wait_for(future, timeout)
         except ConnectionError as exc:
-            raise unreachable(self.path, f"connection lost: {exc}") from None
+            raise self.transport.lost(f"connection lost: {exc}") from None
         finally:
             self._pending.pop(req_id, None)
 
@@ -97,7 +104,7 @@ class Client:
         except (ConnectionError, ValueError, ProtocolError):
             pass
         finally:
-            lost = unreachable(self.path, "the daemon closed the connection")
+            lost = self.transport.lost("the daemon closed the connection")
             for future in self._pending.values():
                 if not future.done():
                     future.set_exception(lost)
@@ -135,6 +142,7 @@ class Client:
         self._writer.close()
         with contextlib.suppress(ConnectionError):
             await self._writer.wait_closed()
+        await self.transport.close()
 
     async def __aenter__(self) -> Client:
         return self

@@ -37,6 +37,11 @@ an error naming the file, the key and what was expected.
     devices = ["door"]
     compress = true
     ignore = ["data/*", "*.csv"]   # changes that make no build (logs, caches: never)
+
+    [[remote]]                   # a daemon on another host, for clients: `--host plant-2`
+    name = "plant-2"
+    url = "ssh://ops@10.2.0.5"   # ssh://[user@]host[:port][/path/to/socket]
+    command = "oakd"             # optional: how to start oakd there, if not on ssh's PATH
 """
 
 from __future__ import annotations
@@ -177,6 +182,15 @@ class ProjectEntry:
 
 
 @dataclass(frozen=True)
+class RemoteEntry:
+    """A named daemon on another host, reached over ssh (oakd/remote.py reads it)."""
+
+    name: str
+    url: str
+    command: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; `Config()` is the default one."""
 
@@ -186,6 +200,7 @@ class Config:
     build: BuildSection = field(default_factory=BuildSection)
     device: list[DeviceEntry] = field(default_factory=list)
     project: list[ProjectEntry] = field(default_factory=list)
+    remote: list[RemoteEntry] = field(default_factory=list)
     # The file it came from, None for defaults; not a key of the file.
     source: Path | None = field(default=None, metadata={"internal": True})
 
@@ -202,6 +217,23 @@ class Config:
                 raise SchemaError(
                     f"device[{i}].address", f"expected an IPv4 address, got {device.address!r}"
                 ) from None
+        self._check_remotes()
+
+    def _check_remotes(self) -> None:
+        from oakd.remote import SCHEME, parse_url
+
+        seen: set[str] = set()
+        for i, remote in enumerate(self.remote):
+            if not remote.name or remote.name.startswith(SCHEME) or remote.name in seen:
+                raise SchemaError(
+                    f"remote[{i}].name",
+                    f"expected a name used once and not a URL, got {remote.name!r}",
+                )
+            seen.add(remote.name)
+            try:
+                parse_url(remote.url)
+            except ConfigError as exc:
+                raise SchemaError(f"remote[{i}].url", exc.message) from None
 
     def unicast_addresses(self) -> list[str]:
         """Where discovery probes directly: static_addresses, then each [[device]] address."""

@@ -14,6 +14,7 @@ from oakd.cli import (
     daemons_cmd,
     demo_cmd,
     device_cmds,
+    dial_cmd,
     project_cmds,
     query,
     service_cmd,
@@ -33,6 +34,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     service_cmd,
     emulate_cmd,
     tui_cmd,
+    dial_cmd,
 )
 
 

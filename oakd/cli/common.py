@@ -1,4 +1,4 @@
-"""What every client command shares: exit codes, the socket option, the table printer."""
+"""What every client command shares: exit codes, --host and --socket, the table printer."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from oakd.client import Client
 from oakd.errors import ErrorCode, OakdError
 from oakd.paths import client_socket
+
+if TYPE_CHECKING:
+    from oakd.transport import Transport
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the operation failed
@@ -63,9 +67,17 @@ T = TypeVar("T")
 
 
 def add_client_options(parser: argparse.ArgumentParser, json_flag: bool = True) -> None:
-    """--socket for every client command, and --json where output is data."""
+    """--host and --socket for every client command, and --json where output is data."""
     parser.add_argument(
-        "--socket", metavar="PATH", help="daemon socket (default: $OAKD_SOCKET, then the usual)"
+        "--host",
+        metavar="URL|NAME",
+        help="a daemon on another host: ssh://[user@]host[:port][/path/to/socket] or the name "
+        "of a [[remote]] in the config (default: $OAKD_HOST; none: this host)",
+    )
+    parser.add_argument(
+        "--socket",
+        metavar="PATH",
+        help="daemon socket (default: $OAKD_SOCKET, then the usual); with --host, on that host",
     )
     if json_flag:
         parser.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -108,11 +120,36 @@ def quiet_when_stdout_closes(command: Callable[[], int]) -> int:
         return EXIT_BROKEN_PIPE
 
 
+def daemon_target(
+    args: argparse.Namespace, batch: bool | None = None, env: dict[str, str] | None = None
+) -> Path | Transport:
+    """Where the command's daemon is: the local socket, or, with --host / $OAKD_HOST, a pipe
+    through ssh (ConfigError for a bad URL or an unknown name). `batch`: ssh may not prompt;
+    by default, when stdin is no terminal."""
+    env = dict(os.environ) if env is None else env
+    host = getattr(args, "host", None) or env.get("OAKD_HOST")
+    if not host:
+        return client_socket(args.socket, env)
+    # Loaded only for a remote: the config and ssh are no concern of a local command.
+    from oakd.remote import SCHEME, resolve
+    from oakd.ssh import SshTransport
+
+    remotes = []
+    if not host.startswith(SCHEME):
+        from oakd.config import load_config
+
+        remotes = load_config(None, env).remote
+    target = resolve(host, remotes, env, socket=args.socket)
+    if batch is None:
+        batch = not sys.stdin.isatty()
+    return SshTransport(target, batch=batch, env=env)
+
+
 def run_client(args: argparse.Namespace, work: Callable[[Client], Awaitable[int]]) -> int:
     """Connect to the daemon, run `work`, and map errors to exit codes."""
 
     async def go() -> int:
-        client = await Client.connect(client_socket(args.socket), name=f"oakd-cli/{args.command}")
+        client = await Client.connect(daemon_target(args), name=f"oakd-cli/{args.command}")
         try:
             return await work(client)
         finally:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from oakd.cli.common import EXIT_FAILED, EXIT_OK, add_client_options, print_json, run_client
-from oakd.client import Client, unreachable
+from oakd.client import Client
 from oakd.core.delta import describe_verdict
 from oakd.core.jobs import FINAL_STATES
 from oakd.protocol import (
@@ -194,7 +194,7 @@ async def follow(client: Client, jobs: dict[int, dict[str, Any]], show: bool) ->
     while not all(j["state"] in FINAL for j in jobs.values()):
         message = await client.events.get()
         if message is None:
-            raise unreachable(client.path, "the daemon went away while waiting")
+            raise client.transport.lost("the daemon went away while waiting")
         data = message["data"]
         if data.get("id") not in jobs:
             continue
