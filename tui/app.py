@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Coroutine
-from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on
@@ -19,7 +18,7 @@ from oakd.paths import client_socket
 from tui import details, model
 from tui.clock import Clock, LocalClock
 from tui.commands import OakdCommands
-from tui.connection import Backoff, ClientFactory, Connection, connect_client
+from tui.connection import Backoff, ClientFactory, Connection, Where, connect_client
 from tui.flows import Flows
 from tui.messages import DeviceAnswered, JobsAnswered, ProjectUnwatched, ProjectWatched
 from tui.model import Wire
@@ -70,7 +69,7 @@ class OakdApp(App[int]):
 
     def __init__(
         self,
-        socket_path: Path,
+        socket_path: Where,
         client_factory: ClientFactory = connect_client,
         clock: Clock | None = None,
         backoff: Backoff | None = None,
@@ -384,7 +383,7 @@ def help_sections() -> list[tuple[str, list[BindingType]]]:
 
 
 def make_app(
-    socket_path: Path | None = None,
+    socket_path: Where | None = None,
     client_factory: ClientFactory = connect_client,
     clock: Clock | None = None,
     backoff: Backoff | None = None,

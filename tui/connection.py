@@ -19,8 +19,10 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 
 from oakd.client import Client, unreachable
-from oakd.errors import ErrorCode, OakdError, RemoteError
+from oakd.errors import DaemonUnreachable, ErrorCode, OakdError, RemoteError
 from oakd.protocol import ListDevices, ListJobs, ListProjects, Request, Status
+from oakd.remote import SshTarget
+from oakd.ssh import SshTransport
 
 CLIENT_NAME = "oakd-tui"
 MAX_BATCH = 500  # events relayed in one message at most
@@ -45,12 +47,33 @@ class DaemonClient(Protocol):
         ...
 
 
-ClientFactory = Callable[[Path, str], Awaitable[DaemonClient]]
+# Where the daemon is: its socket on this host, or a remote's ssh:// URL (`oakd tui --host`),
+# which only labels it: the remote factory knows the way.
+Where = Path | str
+# Called with the Where and the client's name; tests hand in factories of (Path, str).
+ClientFactory = Callable[[Any, str], Awaitable[DaemonClient]]
 
 
 async def connect_client(path: Path, name: str) -> DaemonClient:
     """The real thing: oakd.client.Client over the daemon's Unix socket."""
     return await Client.connect(path, name=name)
+
+
+def remote_client_factory(target: SshTarget) -> ClientFactory:
+    """Clients of a daemon on another host, a new ssh each (re)connection. Always in batch
+    mode: a prompt of ssh's would draw over the TUI and wait for keys the TUI reads."""
+
+    async def connect(where: Where, name: str) -> DaemonClient:
+        return await Client.connect(SshTransport(target, batch=True), name=name)
+
+    return connect
+
+
+def lost(where: Where, why: str) -> DaemonUnreachable:
+    """The error for a daemon this connection lost, in the words of its transport."""
+    if isinstance(where, Path):
+        return unreachable(where, why)
+    return DaemonUnreachable(f"no oakd daemon reachable at {where} ({why})")
 
 
 @dataclass(frozen=True)
@@ -105,7 +128,7 @@ class Connection:
     def __init__(
         self,
         target: MessagePump,
-        path: Path,
+        path: Where,
         factory: ClientFactory = connect_client,
         backoff: Backoff | None = None,
     ) -> None:
@@ -126,7 +149,7 @@ class Connection:
         """Send one request on the current connection."""
         client = self.client
         if client is None:
-            raise unreachable(self.path, "not connected; reconnecting")
+            raise lost(self.path, "not connected; reconnecting")
         return await client.call(body, timeout=timeout)
 
     async def close(self) -> None:
@@ -168,8 +191,8 @@ class Connection:
                 self.client = None
                 await client.close()
                 attempt += 1
-                lost = unreachable(self.path, "the daemon closed the connection")
-                await self._wait(lost.message, attempt, 0.0)
+                gone = lost(self.path, "the daemon closed the connection")
+                await self._wait(gone.message, attempt, 0.0)
         finally:
             if self.client is not None:
                 with contextlib.suppress(Exception):

@@ -45,6 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Develop standalone-mode pipelines on Luxonis OAK PoE cameras.",
     )
     parser.add_argument("--version", action="version", version=f"oakd {__version__}")
+    # Also before the command, as `docker -H`: `oakd --host plant-2 devices`. Its own dest: a
+    # subcommand's defaults would overwrite a shared one.
+    parser.add_argument(
+        "--host",
+        dest="global_host",
+        metavar="URL|NAME",
+        help="the daemon of a client command on another host (see `oakd status --help`)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -53,7 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the return value is the process exit code (see oakd.cli.exits)."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.global_host and not getattr(args, "client_command", False):
+        parser.error(f"--host: `oakd {args.command}` runs here, it is no client of a daemon")
     code: int = args.func(args)
     return code
 

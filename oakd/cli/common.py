@@ -81,6 +81,7 @@ def add_client_options(parser: argparse.ArgumentParser, json_flag: bool = True) 
     )
     if json_flag:
         parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.set_defaults(client_command=True)  # `oakd --host URL COMMAND` is allowed
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> int:
@@ -127,7 +128,7 @@ def daemon_target(
     through ssh (ConfigError for a bad URL or an unknown name). `batch`: ssh may not prompt;
     by default, when stdin is no terminal."""
     env = dict(os.environ) if env is None else env
-    host = getattr(args, "host", None) or env.get("OAKD_HOST")
+    host = getattr(args, "host", None) or getattr(args, "global_host", None) or env.get("OAKD_HOST")
     if not host:
         return client_socket(args.socket, env)
     # Loaded only for a remote: the config and ssh are no concern of a local command.

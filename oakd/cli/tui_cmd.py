@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-from oakd.cli.common import EXIT_NO_DAEMON, EXIT_OK, add_client_options, fail
-from oakd.paths import client_socket
+from oakd.cli.common import (
+    EXIT_NO_DAEMON,
+    EXIT_OK,
+    add_client_options,
+    daemon_target,
+    fail,
+    fail_with,
+)
+from oakd.errors import OakdError
 
 
 def register(sub: Any) -> None:
@@ -14,7 +22,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "tui",
         help="the keyboard-driven terminal UI: cameras, jobs, projects and log, live",
-        description="Connects to the daemon's socket and keeps reconnecting if it restarts.",
+        description="Connects to the daemon (its socket here, or --host over ssh) and keeps "
+        "reconnecting if it restarts.",
     )
     add_client_options(p, json_flag=False)
     p.set_defaults(func=run)
@@ -22,9 +31,21 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the TUI until the user quits; say so if no daemon ever answered."""
+    from oakd.ssh import SshTransport
     from tui.app import make_app  # Textual loads only for this command
+    from tui.connection import remote_client_factory
 
-    app = make_app(socket_path=client_socket(args.socket))
+    try:
+        target = daemon_target(args, batch=True)
+    except OakdError as exc:  # a bad --host URL, an unknown name, a bad config
+        return fail_with(exc)
+    if isinstance(target, SshTransport):
+        # --host: the status line names the remote, each (re)connection is a new ssh.
+        remote = target.target
+        app = make_app(socket_path=remote.label, client_factory=remote_client_factory(remote))
+    else:
+        assert isinstance(target, Path)
+        app = make_app(socket_path=target)
     app.run()
     if not app.connection.ever_connected and app.status.reason:
         return fail(app.status.reason, EXIT_NO_DAEMON)

@@ -101,7 +101,7 @@ def test_status_devices_and_flash_over_ssh(sshd: SshServer, site: Site, dap_file
     host = ["--host", sshd.url(site.daemon.socket)]
     env = client_env(sshd)
 
-    status = run("status", "--json", *host, env=env)
+    status = run(*host, "status", "--json", env=env)  # before the command, as `docker -H`
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["socket"] == str(site.daemon.socket)
 
@@ -129,9 +129,10 @@ def test_a_named_remote_from_the_config_by_oakd_host(
     assert devices.returncode == 0, devices.stderr
     assert [d["id"] for d in json.loads(devices.stdout)] == [site.mxid]
 
-    unknown = run("devices", "--host", "plant-3", env=env)
-    assert unknown.returncode == 2
-    assert "unknown host 'plant-3'" in unknown.stderr and "plant-2" in unknown.stderr
+    for command in ("devices", "tui"):  # the TUI checks it before it takes the terminal
+        unknown = run(command, "--host", "plant-3", env=env)
+        assert unknown.returncode == 2, (command, unknown.stderr)
+        assert "unknown host 'plant-3'" in unknown.stderr and "plant-2" in unknown.stderr
 
 
 def test_a_wrong_key_says_ssh_could_not_log_in(sshd: SshServer, site: Site) -> None:
