@@ -55,14 +55,13 @@ from pathlib import Path
 
 from oakd.core.versions import Version
 from oakd.errors import ConfigError
+from oakd.logs import LOG_LEVELS
 from oakd.schema import SchemaError, build
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
-
-LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 @dataclass(frozen=True)

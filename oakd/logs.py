@@ -6,6 +6,8 @@ import logging
 import os
 import sys
 
+LOG_LEVELS = ("debug", "info", "warning", "error")  # [daemon] log_level, --log-level
+
 # sd-daemon(3) priorities, written as "<N>" prefixes that journald reads off each line.
 _PRIORITY = {
     logging.DEBUG: 7,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import signal
@@ -13,11 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from oakd.client import Client
 from oakd.errors import ErrorCode, OakdError
 from oakd.paths import client_socket
 
 if TYPE_CHECKING:
+    from oakd.client import Client
     from oakd.transport import Transport
 
 EXIT_OK = 0
@@ -148,6 +147,10 @@ def daemon_target(
 
 def run_client(args: argparse.Namespace, work: Callable[[Client], Awaitable[int]]) -> int:
     """Connect to the daemon, run `work`, and map errors to exit codes."""
+    # Here, not at the top: `oakd --help` and the local commands need no event loop or client.
+    import asyncio
+
+    from oakd.client import Client
 
     async def go() -> int:
         client = await Client.connect(daemon_target(args), name=f"oakd-cli/{args.command}")

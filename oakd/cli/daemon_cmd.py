@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
 from oakd.cli.common import EXIT_OK, exit_code, fail
-from oakd.config import LOG_LEVELS, load_config
 from oakd.errors import ConfigError, OakdError
-from oakd.logs import setup_logging
+from oakd.logs import LOG_LEVELS, setup_logging
 from oakd.paths import cache_dir, daemon_socket, state_dir
 
 
@@ -32,7 +30,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run until SIGINT or SIGTERM."""
-    from oakd.daemon import Daemon, DaemonOptions  # not at the top: every command builds the parser
+    # Not at the top: every command builds the parser.
+    from oakd.config import load_config
+    from oakd.daemon import Daemon, DaemonOptions
 
     try:
         config = load_config(args.config)
@@ -47,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         cache_dir=cache_dir(args.cache_dir),
     )
     try:
+        import asyncio
+
         asyncio.run(Daemon(options).run())
     except OakdError as exc:  # already running, a damaged state, a config the daemon refused
         return fail(exc.message, exit_code(exc))

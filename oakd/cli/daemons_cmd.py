@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import ipaddress
 from typing import Any
 
@@ -64,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
 
     def command() -> int:
         try:
+            import asyncio
+
             found = asyncio.run(browse(args.timeout, args.interface))
         except OSError as exc:  # no interface to browse on, no multicast
             return fail(f"cannot browse by mDNS: {exc}", EXIT_FAILED)

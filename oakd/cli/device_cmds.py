@@ -6,11 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oakd.cli.common import EXIT_FAILED, EXIT_OK, add_client_options, print_json, run_client
-from oakd.client import Client
-from oakd.core.delta import describe_verdict
 from oakd.core.jobs import FINAL_STATES
 from oakd.protocol import (
     EVENT_JOB_CHANGED,
@@ -28,6 +26,9 @@ from oakd.protocol import (
 )
 
 FINAL = {s.value for s in FINAL_STATES}
+
+if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
+    from oakd.client import Client
 
 
 def register(sub: Any) -> None:
@@ -102,6 +103,8 @@ def inspect(args: argparse.Namespace) -> int:
             f"{' (user bootloader)' if bootloader.get('user_bootloader') else ''}"
         )
         print(f"flash       {memory.get('size', 0) // (1024 * 1024)} MiB")
+        from oakd.core.delta import describe_verdict  # the planner: only for this line
+
         print(f"deltas      {describe_verdict(device)}")
         print(f"application {app.get('name') or ('none' if not app.get('present') else '?')}")
         if net:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oakd.cli.common import EXIT_OK, add_client_options, print_json, print_table, run_client, when
-from oakd.client import Client
 from oakd.protocol import ListProjects, Unwatch, Watch
+
+if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
+    from oakd.client import Client
 
 
 def register(sub: Any) -> None:

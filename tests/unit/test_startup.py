@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 HEAVY = (
+    "asyncio",  # the client's event loop: loaded by the commands that talk to a daemon
     "depthai",
     "oakd.daemon",
     "oakd.services.engine",
