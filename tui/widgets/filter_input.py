@@ -13,14 +13,16 @@ from textual.widgets import Input
 class FilterInput(Input):
     """Filters as you type; enter keeps the filter, escape clears it. Hidden when unused."""
 
+    # Compact: one row, no border. Input's own `:focus` rule draws a tall border, which in one
+    # row covers the text; the compact style is the one that wins over it.
     DEFAULT_CSS = """
     FilterInput {
         display: none;
-        border: none;
-        height: 1;
-        padding: 0 1;
     }
-    FilterInput.-active { display: block; }
+    FilterInput.-active {
+        display: block;
+        padding: 0 1;  /* the text starts where the table's cells do */
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -40,7 +42,9 @@ class FilterInput(Input):
         text: str
 
     def __init__(self, id: str | None = None) -> None:
-        super().__init__(placeholder="filter cameras: alias, MX ID, address, state, app", id=id)
+        super().__init__(
+            placeholder="filter cameras: alias, MX ID, address, state, app", id=id, compact=True
+        )
 
     def open(self) -> None:
         """Show and focus."""
