@@ -39,7 +39,7 @@ async def test_lists_cameras_jobs_and_projects(standin: StandInDaemon) -> None:
     standin.jobs = [data.job(7, mxid(1), state="running", progress=0.4, phase="writing")]
     standin.projects = [data.project(devices=[mxid(1)])]
     app = build_app(standin.path)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(160, 48)) as pilot:  # wide enough for every column
         await connected(pilot)
         # Aliased cameras by alias, then the others by MX ID.
         assert app.cameras.visible_ids() == [mxid(2), mxid(1), mxid(3)]

@@ -20,7 +20,10 @@ from tui.screens.network import NetworkChoice, validate
 from tui.screens.watch import WatchChoice
 from tui.screens.watch import choose as choose_watch
 from tui.suggest import PathSuggester
-from tui.widgets.jobs_table import fraction, progress_bar
+from tui.widgets.cameras_table import CamerasTable
+from tui.widgets.jobs_table import JobsTable, fraction, progress_bar
+from tui.widgets.keyed_table import KeyedTable, fit
+from tui.widgets.projects_table import ProjectsTable
 
 
 def test_the_cli_has_a_tui_command() -> None:
@@ -74,6 +77,24 @@ def test_progress_bars() -> None:
     assert progress_bar(0, 8).plain.endswith("   0%")
     assert fraction(45) == 0.45  # a daemon that sends percent
     assert fraction(None) == 0.0 and fraction("x") == 0.0 and fraction(7.5) == 0.075
+
+
+def test_columns_go_least_important_first() -> None:
+    widths = [("mark", 3), ("alias", 7), ("id", 20), ("state", 14), ("address", 11)]
+    assert fit(widths, 200) == ["mark", "alias", "id", "state", "address"]
+    assert fit(widths, 44) == ["mark", "alias", "id", "state"]  # exactly full
+    # A narrow column after a wide one that does not fit stays out too: columns come and go
+    # in rank order only.
+    assert fit([("a", 5), ("b", 30), ("c", 2)], 10) == ["a"]
+    # The columns rows are sorted by are drawn at any width.
+    assert fit(widths, 5, kept=("alias", "id")) == ["alias", "id"]
+
+
+@pytest.mark.parametrize("table", [CamerasTable, JobsTable, ProjectsTable])
+def test_every_table_ranks_each_of_its_columns_once(table: type[KeyedTable]) -> None:
+    keys = [key for key, _, _ in table.COLUMNS]
+    assert sorted(table.IMPORTANCE) == sorted(keys)
+    assert set(table.SORTED_BY) <= set(keys)
 
 
 def test_sizes_and_times() -> None:

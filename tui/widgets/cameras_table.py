@@ -28,6 +28,11 @@ COLUMNS = (
     ("app", "app running", None),
     ("flashed", "last flash", None),
 )
+# What a narrow terminal keeps, most important first (KeyedTable drops from the end): which
+# camera, what it is doing and running, then when it was flashed and its bootloader. Online is
+# given up before them, since an offline camera's state says "offline"; the address last, as
+# the detail page (enter) has it.
+IMPORTANCE = ("mark", "alias", "id", "state", "app", "flashed", "bootloader", "online", "address")
 MARK = "●"
 
 STATE_STYLES = {
@@ -47,6 +52,8 @@ class CamerasTable(KeyedTable):
     """One row per camera, keyed by MX ID; the marked cameras are the targets of actions."""
 
     COLUMNS = COLUMNS
+    IMPORTANCE = IMPORTANCE
+    SORTED_BY = ("alias", "id")  # see sort_key
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_mark", "Mark", tooltip="Mark or unmark: actions apply to marks"),
         Binding("a", "toggle_all", "Mark all", show=False, tooltip="Mark all shown (again: none)"),
@@ -192,9 +199,10 @@ class CamerasTable(KeyedTable):
     def on_click(self, event: events.Click) -> None:
         # A click in the mark column marks, as space does: multi-select with the mouse.
         meta = event.style.meta
-        if meta.get("column") == 0 and meta.get("row", -1) >= 0:
-            row = self.ordered_rows[meta["row"]]
-            self._toggle(str(row.key.value))
+        column, row = meta.get("column", -1), meta.get("row", -1)
+        columns = self.ordered_columns
+        if row >= 0 and 0 <= column < len(columns) and columns[column].key.value == "mark":
+            self._toggle(str(self.ordered_rows[row].key.value))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -240,7 +248,7 @@ class CamerasTable(KeyedTable):
     def _sort(self) -> None:
         current = self.highlighted_key()
         # As sort_key: by alias, and cameras without one ("-") by MX ID.
-        self.sort("alias", "id", key=lambda cells: self._order(cells[0].plain, cells[1].plain))
+        self.sort(*self.SORTED_BY, key=lambda cells: self._order(cells[0].plain, cells[1].plain))
         self.restore_cursor(current)
 
     @staticmethod

@@ -26,6 +26,9 @@ COLUMNS = (
     ("job", "job", None),
     ("state", "state", None),
 )
+# What a narrow panel keeps, most important first (KeyedTable drops from the end): the job, its
+# state (or phase and progress), which camera, then what it does (the detail page has it).
+IMPORTANCE = ("id", "state", "camera", "job")
 STATE_STYLES = {
     "running": "bold cyan",
     "queued": "",
@@ -68,6 +71,8 @@ class JobsTable(KeyedTable):
     """Jobs keyed by id, ordered running, queued, then the newest results."""
 
     COLUMNS = COLUMNS
+    IMPORTANCE = IMPORTANCE
+    SORTED_BY = ("id",)  # by model.job_order, read from the id
     CURSOR_WHEN_FOCUSED = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "app.cancel_job", "Cancel job"),
@@ -199,5 +204,5 @@ class JobsTable(KeyedTable):
 
     def _sort(self) -> None:
         current = self.highlighted_key()
-        self.sort("id", key=lambda cell: model.job_order(self.jobs[int(cell.plain[1:])]))
+        self.sort(*self.SORTED_BY, key=lambda cell: model.job_order(self.jobs[int(cell.plain[1:])]))
         self.restore_cursor(current)

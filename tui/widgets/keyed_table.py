@@ -4,13 +4,21 @@ the same thing when rows move.
 
 Each table names its columns (key, title, fixed width or None) and builds a row's cells; the
 data it keeps (devices, jobs, projects) stays its own.
+
+Columns are chosen by width, as k9s does: each table ranks its columns (IMPORTANCE), and when
+they do not all fit, the least important are not drawn, so that what is drawn is whole and
+readable instead of cut at the edge. The rows keep every cell; a column comes back when the
+terminal grows or its cells shrink.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
@@ -18,10 +26,34 @@ from textual.widgets.data_table import RowDoesNotExist
 Column = tuple[str, str, int | None]  # key, title, fixed width (None: as wide as its cells)
 
 
+def fit(widths: Sequence[tuple[str, int]], room: int, kept: Sequence[str] = ()) -> list[str]:
+    """The columns to draw in `room` cells: `widths` is (key, width) most important first; the
+    most important that fit are drawn, and a column never while a more important one is not
+    (a table whose columns come and go in rank order reads the same at every width). `kept`
+    are drawn whatever the room."""
+    chosen = list(kept)
+    used = sum(width for key, width in widths if key in kept)
+    for key, width in widths:
+        if key in chosen:
+            continue
+        if used + width > room:
+            break
+        chosen.append(key)
+        used += width
+    return chosen
+
+
 class KeyedTable(DataTable[Text]):
     """Rows keyed by a string id; vi keys move the cursor as in k9s and lazygit."""
 
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
+    # Every key of COLUMNS, the most important first: the order in which columns are given up
+    # when the table is narrow. Each table writes its order next to its COLUMNS; none: the
+    # order of COLUMNS.
+    IMPORTANCE: ClassVar[tuple[str, ...]] = ()
+    # The columns the rows are sorted by: DataTable sorts by drawn cells, so these are drawn
+    # at any width.
+    SORTED_BY: ClassVar[tuple[str, ...]] = ()
     # An unfocused panel shows its colours (the jobs' progress bars) rather than a cursor.
     CURSOR_WHEN_FOCUSED: ClassVar[bool] = False
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -37,11 +69,16 @@ class KeyedTable(DataTable[Text]):
     def __init__(self, id: str | None = None) -> None:
         shown = not self.CURSOR_WHEN_FOCUSED
         super().__init__(id=id, cursor_type="row", show_cursor=shown, zebra_stripes=False)
-        self._cells: dict[str, tuple[Text, ...]] = {}
+        self._cells: dict[str, tuple[Text, ...]] = {}  # every cell, drawn or not
+        self._shown = [key for key, _, _ in self.COLUMNS]
+        self._fit_pending = False
 
     def on_mount(self) -> None:
         for key, title, width in self.COLUMNS:
             self.add_column(title, key=key, width=width)
+
+    def on_resize(self, _: events.Resize) -> None:
+        self._fit()
 
     def on_focus(self) -> None:
         if self.CURSOR_WHEN_FOCUSED:
@@ -65,28 +102,39 @@ class KeyedTable(DataTable[Text]):
         """The table has a row for `key`."""
         return key in self._cells
 
+    def shown_columns(self) -> list[str]:
+        """The keys of the columns drawn, left to right."""
+        return list(self._shown)
+
     def put_row(self, key: str, cells: tuple[Text, ...]) -> None:
         """Add the row, or redraw the cells that changed: a new width means a layout pass of
         the screen, so a column is resized only when its text's length changed."""
         old = self._cells.get(key)
         self._cells[key] = cells
         if old is None:
-            self.add_row(*cells, key=key)
+            self.add_row(*self._drawn(cells), key=key)
+            self._refit_soon()
             return
         for (column, _, width), new, before in zip(self.COLUMNS, cells, old, strict=False):
-            if new != before:
-                resize = width is None and len(new) != len(before)
+            if new == before:
+                continue
+            resize = width is None and len(new) != len(before)
+            if resize:
+                self._refit_soon()  # wider or narrower: another set of columns may fit
+            if column in self._shown:
                 self.update_cell(key, column, new, update_width=resize)
 
     def drop_row(self, key: str) -> None:
         """Remove the row of `key`, if shown."""
         if self._cells.pop(key, None) is not None:
             self.remove_row(key)
+            self._refit_soon()
 
     def clear_rows(self) -> None:
         """Remove every row, keep the columns."""
         self.clear(columns=False)
         self._cells.clear()
+        self._refit_soon()
 
     def restore_cursor(self, key: str | None) -> None:
         """Put the cursor back on `key`'s row after rows moved."""
@@ -98,3 +146,57 @@ class KeyedTable(DataTable[Text]):
             return
         if index != self.cursor_row:
             self.move_cursor(row=index, animate=False, scroll=False)
+
+    # -- columns by width ------------------------------------------------------------------------
+
+    def _drawn(self, cells: tuple[Text, ...]) -> list[Text]:
+        return [
+            cell
+            for (key, _, _), cell in zip(self.COLUMNS, cells, strict=False)
+            if key in self._shown
+        ]
+
+    def _refit_soon(self) -> None:
+        # Once after a batch of rows, not once per row: a batch of events puts many rows.
+        if not self._fit_pending:
+            self._fit_pending = True
+            self.call_later(self._fit)
+
+    def _widths(self) -> list[tuple[str, int]]:
+        """Each column's width as DataTable draws it (cells and padding), by importance."""
+        padding = 2 * self.cell_padding
+        widths: dict[str, int] = {}
+        for index, (key, title, fixed) in enumerate(self.COLUMNS):
+            if fixed is not None:
+                widths[key] = fixed + padding
+                continue
+            cells = (row[index].cell_len for row in self._cells.values() if index < len(row))
+            widths[key] = max([cell_len(title), *cells]) + padding
+        return [(key, widths[key]) for key in self.IMPORTANCE or widths]
+
+    def _fit(self) -> None:
+        self._fit_pending = False
+        if not self.size.width:
+            return  # not laid out yet: the first resize fits
+        # The vertical scrollbar's cell is kept free: rows that come later may need it.
+        room = self.size.width - self.styles.scrollbar_size_vertical
+        chosen = set(fit(self._widths(), room, self.SORTED_BY))
+        shown = [key for key, _, _ in self.COLUMNS if key in chosen]
+        if shown != self._shown:
+            self._show(shown)
+
+    def _show(self, shown: list[str]) -> None:
+        """Draw these columns: DataTable cannot hide one, so the table is drawn again, its
+        rows in the order they had and the cursor on the same row."""
+        order = [str(row.key.value) for row in self.ordered_rows]
+        current = self.highlighted_key()
+        scroll_y = self.scroll_y
+        self._shown = shown
+        self.clear(columns=True)
+        for key, title, width in self.COLUMNS:
+            if key in shown:
+                self.add_column(title, key=key, width=width)
+        for key in order:
+            self.add_row(*self._drawn(self._cells[key]), key=key)
+        self.restore_cursor(current)
+        self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False)

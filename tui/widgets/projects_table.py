@@ -22,6 +22,8 @@ COLUMNS = (
     ("build", "last build", None),
     ("cameras", "cameras", None),
 )
+# What a narrow panel keeps, most important first (KeyedTable drops from the end).
+IMPORTANCE = ("name", "state", "build", "cameras")
 STATE_STYLES = {"idle": "", "building": "bold cyan", "ok": "green", "failed": "bold red"}
 
 
@@ -29,6 +31,7 @@ class ProjectsTable(KeyedTable):
     """One row per watched project directory, keyed by its path."""
 
     COLUMNS = COLUMNS
+    IMPORTANCE = IMPORTANCE
     CURSOR_WHEN_FOCUSED = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("w", "app.watch", "Watch"),
