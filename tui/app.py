@@ -1,4 +1,11 @@
-"""`oakd tui`: the cameras, jobs, projects and log of one daemon, live, driven by keys."""
+"""`oakd tui`: the cameras, jobs, projects and log of one daemon, or of several in one table
+with a host column (`--host a --host b`), live, driven by keys.
+
+The app holds one Connection per daemon, each labelled (tui/hosts.py: "" when there is only
+one, and then nothing differs from a single-daemon TUI). What a connection brings is tagged with
+its label and updates only that daemon's rows; flows send each request to the daemon owning its
+target (connection_for); a daemon that drops has its rows dimmed and its status line entry say
+why, and reconnects with its own backoff while the others go on."""
 
 from __future__ import annotations
 
@@ -15,10 +22,10 @@ from textual.worker import Worker, WorkerState
 
 from oakd import protocol as p
 from oakd.paths import client_socket
-from tui import details, model
+from tui import details, hosts, model
 from tui.clock import Clock, LocalClock
 from tui.commands import OakdCommands
-from tui.connection import Backoff, ClientFactory, Connection, Where, connect_client
+from tui.connection import Backoff, ClientFactory, Connection, Daemon, Where, connect_client
 from tui.flows import Flows
 from tui.messages import DeviceAnswered, JobsAnswered, ProjectUnwatched, ProjectWatched
 from tui.model import Wire
@@ -73,18 +80,32 @@ class OakdApp(App[int]):
         client_factory: ClientFactory = connect_client,
         clock: Clock | None = None,
         backoff: Backoff | None = None,
+        daemons: list[Daemon] | None = None,
     ) -> None:
         super().__init__()
         self.socket_path = socket_path
         self.clock = clock or LocalClock()
-        self.connection = Connection(self, socket_path, client_factory, backoff)
+        self.backoff = backoff
+        # Several daemons (given, two or more): labelled rows and a host column. One: as ever.
+        self.several = daemons is not None and len(daemons) > 1
+        self.connections: dict[str, Connection] = {}
+        self._mounted = False  # connections added after mounting run at once
         self.flows = Flows(self)
         self.last_path = ""  # the last project or package path typed, offered again
         self._shown: tuple[str, str, bool] | None = None  # what refresh_counts last showed
-        self.status = StatusLine(str(socket_path), id="status")
-        self.cameras = CamerasTable(self.clock, id="cameras")
-        self.jobs = JobsTable(self.clock, self.cameras.label_of, id="jobs")
-        self.projects = ProjectsTable(self.clock, self.cameras.label_of, id="projects")
+        several = self.several
+        self.status = StatusLine(str(socket_path), id="status", several=several)
+        self.cameras = CamerasTable(self.clock, id="cameras", several=several)
+        self.jobs = JobsTable(self.clock, self.cameras.label_of, id="jobs", several=several)
+        self.projects = ProjectsTable(
+            self.clock, self.cameras.label_of, id="projects", several=several
+        )
+        if daemons is not None and several:
+            for daemon in daemons:
+                self.add_daemon(daemon)
+        else:
+            first = daemons[0] if daemons else Daemon("", socket_path, client_factory)
+            self.connections[""] = Connection(self, first.where, first.factory, backoff)
         self.log_panel = LogPanel(self.clock, id="log")
         self.filter = FilterInput(id="filter")
 
@@ -106,40 +127,88 @@ class OakdApp(App[int]):
         self.projects.border_title = Content("[3] projects")
         self.log_panel.border_title = Content("[4] log")
         self.cameras.focus()
-        self.run_worker(
-            self.connection.run(), name="connection", group="connection", exclusive=True
-        )
+        self._mounted = True
+        for connection in self.connections.values():
+            self._run(connection)
+
+    def _run(self, connection: Connection) -> None:
+        # A group per daemon: `exclusive` cancels only an earlier worker of the same daemon.
+        group = f"connection {connection.label}"
+        self.run_worker(connection.run(), name=group, group=group, exclusive=True)
 
     async def on_unmount(self) -> None:
-        await self.connection.close()
+        for connection in self.connections.values():
+            await connection.close()
 
-    # -- the daemon ---------------------------------------------------------------------------
+    @property
+    def connection(self) -> Connection:
+        """The first daemon's connection (the only one, without --host a --host b)."""
+        return next(iter(self.connections.values()))
+
+    def add_daemon(self, daemon: Daemon) -> bool:
+        """Show one more daemon (several only); False when its label is taken already."""
+        if daemon.label in self.connections:
+            return False
+        connection = Connection(self, daemon.where, daemon.factory, self.backoff, daemon.label)
+        self.connections[daemon.label] = connection
+        self.status.add(daemon.label, str(daemon.where))
+        if self._mounted:
+            self._run(connection)
+        return True
+
+    # -- the daemons --------------------------------------------------------------------------
+
+    def _named(self, host: str, text: str) -> str:
+        return f"{host}: {text}" if host else text
 
     def on_connection_connected(self, message: Connection.Connected) -> None:
-        snapshot = message.snapshot
-        self.status.set_connected(str(snapshot.daemon.get("version", "")))
-        self.cameras.replace_all(snapshot.devices, model.minimum_bootloader(snapshot.daemon))
-        self.jobs.replace_all(snapshot.jobs)
-        self.projects.replace_all(snapshot.projects)
+        snapshot, host = message.snapshot, message.host
+        self.status.set_connected(str(snapshot.daemon.get("version", "")), host)
+        minimum = model.minimum_bootloader(snapshot.daemon)
+        self.cameras.replace_all(hosts.tag(snapshot.devices, host), minimum, host)
+        self.jobs.replace_all(hosts.tag(snapshot.jobs, host), host)
+        projects = None if snapshot.projects is None else hosts.tag(snapshot.projects, host)
+        self.projects.replace_all(projects, host)
+        self._set_down(host, False)
         version = snapshot.daemon.get("version")
-        self.say("info", f"connected to the daemon (oakd {version})" if version else "connected")
+        said = f"connected to the daemon (oakd {version})" if version else "connected"
+        self.say("info", self._named(host, said))
         if snapshot.projects is None:
-            self.say("warning", "this daemon does not serve watched projects (no `projects`)")
-        served = "" if snapshot.projects is not None else " · not served by this daemon"
+            self.say(
+                "warning",
+                self._named(host, "this daemon does not serve watched projects (no `projects`)"),
+            )
+        served = "" if self.projects.served else " · not served by this daemon"
+        if self.several and not self.projects.served:
+            served = f" · not served by {', '.join(sorted(self.projects.unserved))}"
         self.projects.border_title = Content(f"[3] projects{served}")
         self.refresh_counts()
 
     def on_connection_disconnected(self, message: Connection.Disconnected) -> None:
-        self.status.set_disconnected(message.reason, message.attempt, message.ever_connected)
+        host = message.host
+        self.status.set_disconnected(message.reason, message.attempt, message.ever_connected, host)
+        if self.several:
+            self._set_down(host, True)
         if message.attempt == 1:
-            self.say("warning" if message.ever_connected else "error", message.reason)
+            level = "warning" if message.ever_connected else "error"
+            self.say(level, self._named(host, message.reason))
+
+    def _set_down(self, host: str, down: bool) -> None:
+        """Dim a dropped daemon's rows (several only: alone, the status line says it all)."""
+        if not self.several:
+            return
+        for table in (self.cameras, self.jobs, self.projects):
+            table.set_down(host, down)
 
     def on_connection_events(self, message: Connection.Events) -> None:
-        # Device and job updates are applied once per batch: one sort, one repaint.
+        # Device and job updates are applied once per batch: one sort, one repaint. Every
+        # wire is tagged with its daemon first (tui/hosts.py): it updates that daemon's rows.
+        host = message.host
         devices: list[Wire] = []
         jobs: list[Wire] = []
-        progress: dict[int, Wire] = {}
-        for name, data in message.events:
+        progress: dict[str, Wire] = {}
+        for name, raw in message.events:
+            data = hosts.tag_one(raw, host) if isinstance(raw, dict) else raw
             key = REQUIRED.get(name)
             if key is None:
                 continue  # an event this TUI does not know: a newer daemon
@@ -150,11 +219,11 @@ class OakdApp(App[int]):
             elif name == p.EVENT_JOB_CHANGED:
                 jobs.append(data)
             elif name == p.EVENT_JOB_PROGRESS and isinstance(data["id"], int):
-                progress[data["id"]] = data
+                progress[hosts.key(host, data["id"])] = data
             elif name == p.EVENT_PROJECT_CHANGED:
                 self.projects.upsert(data)
             elif name == p.EVENT_PROJECT_BUILD:
-                self._build_finished(str(data["project"]), data.get("result") or {})
+                self._build_finished(str(data["project"]), data.get("result") or {}, host)
             elif name == p.EVENT_LOG:
                 level, source = str(data.get("level") or "info"), str(data.get("source") or "")
                 self.log_panel.add(level, source, str(data["message"]))
@@ -171,8 +240,10 @@ class OakdApp(App[int]):
         state = job.get("state")
         if before is not None and before.get("state") == state:
             return
-        camera = self.cameras.label_of(str(job.get("device")))
-        what = f"job #{job['id']} ({model.job_what(job)} to {camera})"
+        camera = self.cameras.label_of(hosts.device_key(job))
+        what = self._named(
+            hosts.host_of(job), f"job #{job['id']} ({model.job_what(job)} to {camera})"
+        )
         if state == "failed":
             self.failed(what, str(job.get("error") or "failed; the daemon gave no reason"))
         elif state == "interrupted":
@@ -182,8 +253,8 @@ class OakdApp(App[int]):
                 "info", f"{what}: {state}" + (f": {job['message']}" if job.get("message") else "")
             )
 
-    def _build_finished(self, path: str, result: Wire) -> None:
-        self.projects.build(path, result)
+    def _build_finished(self, path: str, result: Wire, host: str = "") -> None:
+        self.projects.build(path, result, host)
         name = model.project_name(path)
         if model.build_failed(result):
             self.log_panel.add(
@@ -207,10 +278,11 @@ class OakdApp(App[int]):
         """The status line's counts and the cameras' title and empty note, when they change."""
         # Runs after every batch of events: touch only what changed, since a widget update
         # can cost a layout pass of the whole screen.
-        running, queued = self.jobs.counts()
-        self.status.set_counts(
-            len(self.cameras.devices), self.cameras.online_count(), running, queued
-        )
+        for host in self.connections:
+            running, queued = self.jobs.counts(host if self.several else None)
+            self.status.set_counts(
+                *self.cameras.counts(host if self.several else None), running, queued, host
+            )
         title = "[1] cameras"
         if self.cameras.marked:
             title += f" · {len(self.cameras.marked)} marked"
@@ -236,7 +308,7 @@ class OakdApp(App[int]):
 
     def on_jobs_table_opened(self, message: JobsTable.Opened) -> None:
         job = message.job
-        camera = self.cameras.label_of(str(job.get("device")))
+        camera = self.cameras.label_of(hosts.device_key(job))
         self.push_screen(
             DetailScreen(f"Job #{job['id']}", details.job_page(job, camera, self.clock))
         )
@@ -268,7 +340,7 @@ class OakdApp(App[int]):
         self.projects.upsert(message.project)
 
     def on_project_unwatched(self, message: ProjectUnwatched) -> None:
-        self.projects.forget(message.path)
+        self.projects.forget(message.key)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # A bug in a flow must not take the screen down: say so and carry on.
@@ -282,8 +354,17 @@ class OakdApp(App[int]):
         """Run a flow (dialogs and requests) in a worker."""
         self.run_worker(flow, group="flows", exit_on_error=False)
 
+    def connection_for(self, host: str) -> Connection:
+        """The daemon of host label `host`: where a request about its cameras goes."""
+        return self.connections[host]
+
+    @property
+    def default_host(self) -> str:
+        """The first daemon's label: where a request naming no camera goes."""
+        return next(iter(self.connections))
+
     def label_of(self, device_id: str) -> str:
-        """What a person calls the camera (its alias, else its MX ID)."""
+        """What a person calls the camera, by row key (its alias, else its MX ID)."""
         return self.cameras.label_of(device_id)
 
     def say(self, level: str, message: str, source: str = "tui") -> None:
@@ -306,13 +387,14 @@ class OakdApp(App[int]):
         title = f"Camera {model.label(device)}"
         self.push_screen(
             DetailScreen(
-                title, details.device_page(device, self.clock, self.cameras.min_bootloader)
+                title, details.device_page(device, self.clock, self.cameras.minimum_for(device))
             )
         )
 
     def show_project(self, project: Wire) -> None:
         """The project's detail page with its last build's output."""
-        cameras = [self.cameras.label_of(str(d)) for d in project.get("devices") or []]
+        host = hosts.host_of(project)
+        cameras = [self.cameras.label_of(hosts.key(host, d)) for d in project.get("devices") or []]
         title = f"Project {model.project_name(str(project['path']))}"
         self.push_screen(DetailScreen(title, details.project_page(project, cameras, self.clock)))
 
@@ -387,7 +469,14 @@ def make_app(
     client_factory: ClientFactory = connect_client,
     clock: Clock | None = None,
     backoff: Backoff | None = None,
+    daemons: list[Daemon] | None = None,
 ) -> OakdApp:
-    """The app, with what tests inject: socket, client factory, clock, reconnect delays."""
-    path = socket_path if socket_path is not None else client_socket(None)
-    return OakdApp(path, client_factory=client_factory, clock=clock, backoff=backoff)
+    """The app, with what tests inject: socket, client factory, clock, reconnect delays; or
+    the daemons to show (`oakd tui --host a --host b`), each labelled."""
+    if daemons:
+        path: Where = daemons[0].where
+    else:
+        path = socket_path if socket_path is not None else client_socket(None)
+    return OakdApp(
+        path, client_factory=client_factory, clock=clock, backoff=backoff, daemons=daemons
+    )

@@ -9,7 +9,7 @@ from typing import Any, Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tui import model
+from tui import hosts, model
 from tui.flows import Flows
 from tui.model import Wire
 from tui.operations import OPERATIONS
@@ -125,7 +125,7 @@ class OakdCommands(Provider):
                 commands.append((f"{op.title} {name}…", run, where))
         for job in app.jobs.jobs.values():
             if not model.job_final(job):
-                camera = app.cameras.label_of(str(job["device"]))
+                camera = app.cameras.label_of(hosts.device_key(job))
                 text = f"Cancel job #{job['id']} ({model.job_what(job)} to {camera})"
                 commands.append((text, self._flow(partial(flows.cancel, job)), str(job["state"])))
         for project in app.projects.projects.values():

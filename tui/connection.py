@@ -69,6 +69,16 @@ def remote_client_factory(target: SshTarget) -> ClientFactory:
     return connect
 
 
+@dataclass(frozen=True)
+class Daemon:
+    """One daemon the TUI shows: its label (the host column; unique), where it is, and how to
+    reach it (a local socket's factory, or remote_client_factory)."""
+
+    label: str
+    where: Where
+    factory: ClientFactory = connect_client
+
+
 def lost(where: Where, why: str) -> DaemonUnreachable:
     """The error for a daemon this connection lost, in the words of its transport."""
     if isinstance(where, Path):
@@ -102,13 +112,15 @@ class Snapshot:
 
 
 class Connection:
-    """One daemon socket, kept connected for as long as `run()` runs."""
+    """One daemon, kept connected for as long as `run()` runs; with several daemons the app
+    holds one each, and each reconnects on its own."""
 
     @dataclass
     class Connected(Message):
         """Connected (again), subscribed, and listed."""
 
         snapshot: Snapshot
+        host: str = ""  # the connection's label (tui/hosts.py)
 
     @dataclass
     class Disconnected(Message):
@@ -118,12 +130,14 @@ class Connection:
         attempt: int  # 1 for the first failed attempt since the last good connection
         retry_in: float
         ever_connected: bool
+        host: str = ""
 
     @dataclass
     class Events(Message):
         """Events pushed by the daemon, in order, as (name, data) pairs."""
 
         events: list[tuple[str, Any]]
+        host: str = ""
 
     def __init__(
         self,
@@ -131,8 +145,11 @@ class Connection:
         path: Where,
         factory: ClientFactory = connect_client,
         backoff: Backoff | None = None,
+        label: str = "",
     ) -> None:
         self.target = target
+        # Which daemon this is, in the host column and on its messages ("": the only one).
+        self.label = label
         self.path = path
         self.factory = factory
         self.backoff = backoff or Backoff()
@@ -184,7 +201,7 @@ class Connection:
                     return
                 delays, attempt = self.backoff.delays(), 0
                 self.client, self.ever_connected = client, True
-                self.target.post_message(self.Connected(snapshot))
+                self.target.post_message(self.Connected(snapshot, self.label))
                 await self._relay(client)
                 if self.closed:
                     return
@@ -200,7 +217,9 @@ class Connection:
                 self.client = None
 
     async def _wait(self, reason: str, attempt: int, delay: float) -> None:
-        self.target.post_message(self.Disconnected(reason, attempt, delay, self.ever_connected))
+        self.target.post_message(
+            self.Disconnected(reason, attempt, delay, self.ever_connected, self.label)
+        )
         if delay:
             await asyncio.sleep(delay)
 
@@ -231,6 +250,6 @@ class Connection:
                     break
                 message = client.events.get_nowait()
             if batch:
-                self.target.post_message(self.Events(batch))
+                self.target.post_message(self.Events(batch, self.label))
             if message is None:
                 return

@@ -1,8 +1,11 @@
 """What happens after a key: dialogs, then requests, then what the answers mean to a person.
 
-Each flow runs in a Textual worker (so it may wait for a dialog) and talks to the daemon only
-through `host.connection`. It never touches a widget: what an answer says goes to the app as a
-message (tui/messages.py), and the daemon's events bring the same a moment later.
+Each flow runs in a Textual worker (so it may wait for a dialog) and talks to daemons only through
+`host.connection_for(label)`: each request goes to the daemon that owns its camera, job or
+project (the wire's host, tui/hosts.py), and an action on cameras of several daemons is split
+into one request per daemon. It never touches a widget: what an answer says goes to the app as a
+message (tui/messages.py), tagged with the daemon that answered, and the daemon's events bring
+the same a moment later.
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ from textual.screen import Screen
 
 from oakd.errors import ErrorCode, OakdError
 from oakd.protocol import Cancel, Flash, Inspect, NetworkConfig, Request, Unwatch, Watch
-from tui import model
+from tui import hosts, model
 from tui.messages import DeviceAnswered, JobsAnswered, ProjectUnwatched, ProjectWatched
 from tui.model import Wire
 from tui.operations import OPERATIONS, inspect_confirmation, network_confirmation
 from tui.screens.confirm import ConfirmScreen
-from tui.screens.flash import FlashScreen
+from tui.screens.flash import FlashChoice, FlashScreen
 from tui.screens.network import NetworkScreen
 from tui.screens.watch import WatchScreen
 
@@ -69,9 +72,12 @@ class FlowHost(Protocol):
 
     last_path: str  # the last project or package path typed, offered again
 
+    def connection_for(self, host: str) -> Caller:
+        """The daemon of host label `host` ("" with only one)."""
+
     @property
-    def connection(self) -> Caller:
-        """The daemon."""
+    def default_host(self) -> str:
+        """The daemon of a request that names no camera (watch for builds only)."""
 
     async def push_screen_wait(self, screen: Screen[Any]) -> Any:
         """Show a dialog and wait for its answer."""
@@ -80,7 +86,7 @@ class FlowHost(Protocol):
         """Tell the app what an answer said."""
 
     def label_of(self, device_id: str) -> str:
-        """What a person calls the camera."""
+        """What a person calls the camera (by row key, tui/hosts.py)."""
 
     def say(self, level: str, message: str, source: str = ...) -> None:
         """A line in the log panel."""
@@ -101,26 +107,28 @@ class Flows:
     def __init__(self, host: FlowHost) -> None:
         self.host = host
 
-    async def send(self, body: Request, timeout: float = 30.0) -> Outcome:
-        """One request; errors become an Outcome, never an exception."""
+    async def send(self, body: Request, host: str = "", timeout: float = 30.0) -> Outcome:
+        """One request to daemon `host`; errors become an Outcome, never an exception."""
         try:
-            return Outcome(True, await self.host.connection.call(body, timeout=timeout))
+            caller = self.host.connection_for(host)
+            return Outcome(True, await caller.call(body, timeout=timeout))
         except OakdError as exc:
             return Outcome(False, error=exc)
         except asyncio.TimeoutError:
             return Outcome(False, error=OakdError(f"no answer to {body.TYPE!r} in {timeout:.0f} s"))
 
-    def _queued(self, what: str, result: Any) -> None:
-        jobs = jobs_in(result)
+    def _queued(self, what: str, result: Any, host: str) -> None:
+        jobs = hosts.tag(jobs_in(result), host)
         if jobs:
             self.host.post_message(JobsAnswered(jobs))
-            ids = ", ".join(f"#{j['id']} ({self.host.label_of(str(j['device']))})" for j in jobs)
+            ids = ", ".join(f"#{j['id']} ({self.host.label_of(hosts.device_key(j))})" for j in jobs)
             self.host.say("info", f"{what}: queued {ids}")
         else:
             self.host.say("info", f"{what}: sent")
 
     async def flash(self, devices: list[Wire]) -> None:
-        """Ask for a project or package, then queue a flash to each camera."""
+        """Ask for a project or package, then queue a flash to each camera: one request per
+        daemon that owns some of them."""
         if not devices:
             self.host.no_camera()
             return
@@ -128,8 +136,13 @@ class Flows:
         choice = await self.host.push_screen_wait(FlashScreen(names, initial=self.host.last_path))
         if choice is None:
             return
+        self.host.last_path = choice.project or choice.package or ""
+        for host, group in hosts.by_host(devices).items():
+            await self._flash(host, group, choice)
+
+    async def _flash(self, host: str, devices: list[Wire], choice: FlashChoice) -> None:
+        names = [model.label(d) for d in devices]
         source = choice.project or choice.package or ""
-        self.host.last_path = source
         what = f"flash {model.project_name(source)} to {', '.join(names)}"
         force = False
         while True:
@@ -140,9 +153,9 @@ class Flows:
                 force=force,
                 full=choice.full,
             )
-            outcome = await self.send(body)
+            outcome = await self.send(body, host)
             if outcome.ok:
-                self._queued(what, outcome.value)
+                self._queued(what, outcome.value, host)
                 return
             if force or outcome.code is not ErrorCode.BOOTLOADER_TOO_OLD:
                 self.host.failed(what, outcome.message)
@@ -176,9 +189,10 @@ class Flows:
             return
         for device in devices:
             what = f"{op.title.lower()} of {model.label(device)}"
-            outcome = await self.send(op.make(str(device["id"])))
+            host = hosts.host_of(device)
+            outcome = await self.send(op.make(str(device["id"])), host)
             if outcome.ok:
-                self._queued(what, outcome.value)
+                self._queued(what, outcome.value, host)
             else:
                 self.host.failed(what, outcome.message)
 
@@ -206,9 +220,10 @@ class Flows:
                 dns=choice.dns,
                 confirm=True,
             )
-            outcome = await self.send(request)
+            host = hosts.host_of(device)
+            outcome = await self.send(request, host)
             if outcome.ok:
-                self._queued(what, outcome.value)
+                self._queued(what, outcome.value, host)
             else:
                 self.host.failed(what, outcome.message)
 
@@ -223,12 +238,14 @@ class Flows:
             return
         for device in devices:
             yes = device in running
-            outcome = await self.send(Inspect(str(device["id"]), yes=yes), INSPECT_TIMEOUT)
+            host = hosts.host_of(device)
+            outcome = await self.send(Inspect(str(device["id"]), yes=yes), host, INSPECT_TIMEOUT)
             if outcome.code is ErrorCode.CONFIRMATION_REQUIRED and not yes:
                 # It started its app since the table last showed it.
                 if not await self._confirm_inspect([{**device, "state": "flash_booted"}]):
                     continue
-                outcome = await self.send(Inspect(str(device["id"]), yes=True), INSPECT_TIMEOUT)
+                inspect = Inspect(str(device["id"]), yes=True)
+                outcome = await self.send(inspect, host, INSPECT_TIMEOUT)
             if outcome.ok:
                 self._inspected(device, outcome.value)
             else:
@@ -242,9 +259,8 @@ class Flows:
 
     def _inspected(self, device: Wire, result: Any) -> None:
         # The daemon answers with the camera, its inspection included.
-        updated = (
-            result if isinstance(result, dict) and result.get("id") == device["id"] else device
-        )
+        answered = isinstance(result, dict) and result.get("id") == device["id"]
+        updated = hosts.tag_one(result, hosts.host_of(device)) if answered else device
         self.host.post_message(DeviceAnswered(updated))
         version = model.bootloader_version(updated) or "unknown"
         app_name = model.flashed_app(updated) or "none"
@@ -260,36 +276,41 @@ class Flows:
         if model.job_final(job):
             self.host.notify(f"job #{job['id']} has already finished ({job['state']})")
             return
-        outcome = await self.send(Cancel(job=int(job["id"])))
+        host = hosts.host_of(job)
+        outcome = await self.send(Cancel(job=int(job["id"])), host)
         if not outcome.ok:
             self.host.failed(f"cancel job #{job['id']}", outcome.message)
             return
-        jobs = jobs_in(outcome.value)
+        jobs = hosts.tag(jobs_in(outcome.value), host)
         if jobs:
             self.host.post_message(JobsAnswered(jobs))
         self.host.say("info", f"job #{job['id']}: cancel sent")
 
     async def watch(self, devices: list[Wire]) -> None:
-        """Ask for a project directory and watch it for these cameras."""
+        """Ask for a project directory and watch it for these cameras: each daemon that owns
+        some of them watches the path on its own host, for its own cameras."""
         names = [model.label(d) for d in devices]
         choice = await self.host.push_screen_wait(WatchScreen(names, initial=self.host.last_path))
         if choice is None:
             return
         self.host.last_path = choice.path
-        request = Watch(
-            path=choice.path,
-            devices=[str(d["id"]) for d in devices],
-            entry=choice.entry,
-            compress=choice.compress,
-        )
-        outcome = await self.send(request)
-        what = f"watch {model.project_name(choice.path)}"
-        if not outcome.ok:
-            self.host.failed(what, outcome.message)
-            return
-        if isinstance(outcome.value, dict) and "path" in outcome.value:
-            self.host.post_message(ProjectWatched(outcome.value))
-        self.host.say("info", f"{what}: watching for {', '.join(names) or 'builds only'}")
+        groups = hosts.by_host(devices) or {self.host.default_host: []}
+        for host, group in groups.items():
+            request = Watch(
+                path=choice.path,
+                devices=[str(d["id"]) for d in group],
+                entry=choice.entry,
+                compress=choice.compress,
+            )
+            outcome = await self.send(request, host)
+            what = f"watch {model.project_name(choice.path)}"
+            if not outcome.ok:
+                self.host.failed(what, outcome.message)
+                continue
+            if isinstance(outcome.value, dict) and "path" in outcome.value:
+                self.host.post_message(ProjectWatched(hosts.tag_one(outcome.value, host)))
+            for_whom = ", ".join(model.label(d) for d in group) or "builds only"
+            self.host.say("info", f"{what}: watching for {for_whom}")
 
     async def unwatch(self, project: Wire | None) -> None:
         """Stop watching a project."""
@@ -297,9 +318,9 @@ class Flows:
             self.host.notify("no project selected", severity="warning")
             return
         path = str(project["path"])
-        outcome = await self.send(Unwatch(path=path))
+        outcome = await self.send(Unwatch(path=path), hosts.host_of(project))
         if not outcome.ok:
             self.host.failed(f"unwatch {model.project_name(path)}", outcome.message)
             return
-        self.host.post_message(ProjectUnwatched(path))
+        self.host.post_message(ProjectUnwatched(hosts.key_of(project, "path")))
         self.host.say("info", f"unwatched {path}")

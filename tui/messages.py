@@ -36,8 +36,8 @@ class ProjectWatched(Message):
 
 
 class ProjectUnwatched(Message):
-    """A project the daemon no longer watches."""
+    """A project the daemon no longer watches, by row key (tui/hosts.py)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, key: str) -> None:
         super().__init__()
-        self.path = path
+        self.key = key

@@ -12,10 +12,10 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from oakd.core.versions import Version
-from tui import model
+from tui import hosts, model
 from tui.clock import Clock
 from tui.model import Wire
-from tui.widgets.keyed_table import KeyedTable
+from tui.widgets.keyed_table import DOWN_MARK, KeyedTable
 
 COLUMNS = (
     ("mark", " ", 1),
@@ -43,16 +43,26 @@ STATE_STYLES = {
 }
 
 
-def sort_key(device: Wire) -> tuple[bool, str, str]:
-    """Cameras sort by alias; those without one follow, by MX ID."""
-    return (not device.get("alias"), model.label(device).lower(), str(device.get("id")))
+def sort_key(device: Wire) -> tuple[str, bool, str, str]:
+    """Cameras sort by daemon (with several), then by alias; those without one follow, by MX
+    ID."""
+    alias = not device.get("alias")
+    return (hosts.host_of(device), alias, model.label(device).lower(), str(device.get("id")))
+
+
+def matches(device: Wire, needle: str) -> bool:
+    """The filter: any column a person reads, the daemon's name included."""
+    host = hosts.host_of(device)
+    return model.device_matches(device, needle) or bool(host and needle.lower() in host.lower())
 
 
 class CamerasTable(KeyedTable):
-    """One row per camera, keyed by MX ID; the marked cameras are the targets of actions."""
+    """One row per camera, keyed by MX ID (with several daemons, by daemon and MX ID:
+    tui/hosts.py); the marked cameras are the targets of actions."""
 
     COLUMNS = COLUMNS
     IMPORTANCE = IMPORTANCE
+    HOST_AFTER = "mark"  # which daemon matters as much as which camera
     SORTED_BY = ("alias", "id")  # see sort_key
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_mark", "Mark", tooltip="Mark or unmark: actions apply to marks"),
@@ -104,20 +114,25 @@ class CamerasTable(KeyedTable):
 
         marked: frozenset[str]
 
-    def __init__(self, clock: Clock, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, clock: Clock, id: str | None = None, several: bool = False) -> None:
+        super().__init__(id=id, several=several)
         self.clock = clock
-        self.devices: dict[str, Wire] = {}
-        self.marked: set[str] = set()
+        self.devices: dict[str, Wire] = {}  # by row key
+        self.marked: set[str] = set()  # row keys
         self.filter_text = ""
-        self.min_bootloader: Version | None = None  # the daemon's; None: flag nothing
+        # Each daemon's flash.min_bootloader, by host label; None: flag nothing.
+        self.min_bootloaders: dict[str, Version | None] = {}
+
+    def minimum_for(self, device: Wire) -> Version | None:
+        """The minimum bootloader of the daemon that owns `device`."""
+        return self.min_bootloaders.get(hosts.host_of(device))
 
     # -- what the rest of the app asks --------------------------------------------------------
 
-    def label_of(self, device_id: str) -> str:
-        """The alias of a known camera, else its MX ID."""
-        device = self.devices.get(device_id)
-        return model.label(device) if device else device_id
+    def label_of(self, key: str) -> str:
+        """The alias of a known camera (by row key), else its MX ID."""
+        device = self.devices.get(key)
+        return model.label(device) if device else key.rpartition(hosts.SEPARATOR)[2]
 
     def highlighted(self) -> Wire | None:
         """The camera under the cursor."""
@@ -133,21 +148,25 @@ class CamerasTable(KeyedTable):
         return [current] if current else []
 
     def visible_ids(self) -> list[str]:
-        """MX IDs of the rows shown, top to bottom."""
+        """Row keys (MX IDs, with one daemon) of the rows shown, top to bottom."""
         return [str(row.key.value) for row in self.ordered_rows]
 
-    def online_count(self) -> int:
-        """How many cameras answer discovery."""
-        return sum(1 for d in self.devices.values() if d.get("online"))
+    def counts(self, host: str | None = None) -> tuple[int, int]:
+        """(cameras, online: answering discovery), of every daemon or of `host`'s."""
+        mine = [d for d in self.devices.values() if host is None or hosts.host_of(d) == host]
+        return len(mine), sum(1 for d in mine if d.get("online"))
 
     # -- updates from the daemon --------------------------------------------------------------
 
-    def replace_all(self, devices: list[Wire], min_bootloader: Version | None = None) -> None:
-        """A fresh list after (re)connecting, with the daemon's minimum bootloader: rows come,
-        go and change as needed."""
-        self.min_bootloader = min_bootloader
-        fresh = {str(d["id"]): d for d in devices}
-        for gone in set(self.devices) - set(fresh):
+    def replace_all(
+        self, devices: list[Wire], min_bootloader: Version | None = None, host: str = ""
+    ) -> None:
+        """A fresh list from daemon `host` after (re)connecting, with its minimum bootloader:
+        its rows come, go and change as needed; other daemons' rows stay."""
+        self.min_bootloaders[host] = min_bootloader
+        fresh = {hosts.key_of(d): d for d in devices}
+        own = {k for k, d in self.devices.items() if hosts.host_of(d) == host}
+        for gone in own - set(fresh):
             self.devices.pop(gone)
             self.marked.discard(gone)
         self.devices.update(fresh)
@@ -158,15 +177,15 @@ class CamerasTable(KeyedTable):
         renamed = False
         added = False
         for device in devices:
-            device_id = str(device["id"])
+            device_id = hosts.key_of(device)
             old = self.devices.get(device_id)
             renamed |= old is not None and model.label(old) != model.label(device)
             self.devices[device_id] = device
-            if not model.device_matches(device, self.filter_text):
+            if not matches(device, self.filter_text):
                 self.drop_row(device_id)
                 continue
             added |= not self.shows(device_id)
-            self.put_row(device_id, self._row(device_id, device))
+            self._put(device_id, device)
         if added or renamed:
             self._sort()
         return renamed
@@ -177,7 +196,7 @@ class CamerasTable(KeyedTable):
         """Mark or unmark the highlighted camera."""
         device = self.highlighted()
         if device is not None:
-            self._toggle(str(device["id"]))
+            self._toggle(hosts.key_of(device))
 
     def action_toggle_all(self) -> None:
         """Mark every shown camera, or unmark all when all shown are marked."""
@@ -222,16 +241,20 @@ class CamerasTable(KeyedTable):
 
     def _set_mark_cell(self, device_id: str) -> None:
         if self.shows(device_id):
-            self.put_row(device_id, self._row(device_id, self.devices[device_id]))
+            self._put(device_id, self.devices[device_id])
 
-    def _row(self, device_id: str, device: Wire) -> tuple[Text, ...]:
+    def _put(self, key: str, device: Wire) -> None:
+        self.put_row(key, self._row(key, device), hosts.host_of(device))
+
+    def _row(self, key: str, device: Wire) -> tuple[Text, ...]:
         online = bool(device.get("online"))
         dim = "" if online else "dim"
         state = str(device.get("state") or "?")
         version = model.bootloader_version(device)
-        outdated = model.bootloader_outdated(device, self.min_bootloader)
+        outdated = model.bootloader_outdated(device, self.minimum_for(device))
+        device_id = str(device.get("id"))
         return (
-            Text(MARK if device_id in self.marked else " ", style="bold magenta"),
+            Text(MARK if key in self.marked else " ", style="bold magenta"),
             Text(device.get("alias") or "-", style=dim),
             Text(device_id, style=dim),
             Text(str(device.get("address") or "-"), style=dim),
@@ -247,19 +270,20 @@ class CamerasTable(KeyedTable):
 
     def _sort(self) -> None:
         current = self.highlighted_key()
-        # As sort_key: by alias, and cameras without one ("-") by MX ID.
-        self.sort(*self.SORTED_BY, key=lambda cells: self._order(cells[0].plain, cells[1].plain))
+        # As sort_key: by daemon (with several: the first cell), by alias, and cameras without
+        # one ("-") by MX ID.
+        self.sort(*self.sorted_by, key=self._order)
         self.restore_cursor(current)
 
-    @staticmethod
-    def _order(alias: str, device_id: str) -> tuple[bool, str, str]:
-        return (alias == "-", (device_id if alias == "-" else alias).lower(), device_id)
+    def _order(self, cells: tuple[Text, ...]) -> tuple[str, bool, str, str]:
+        host = cells[0].plain.removeprefix(DOWN_MARK) if self.several else ""
+        alias, device_id = cells[-2].plain, cells[-1].plain
+        return (host, alias == "-", (device_id if alias == "-" else alias).lower(), device_id)
 
     def _rebuild(self) -> None:
         current = self.highlighted_key()
         self.clear_rows()
-        shown = [d for d in self.devices.values() if model.device_matches(d, self.filter_text)]
+        shown = [d for d in self.devices.values() if matches(d, self.filter_text)]
         for device in sorted(shown, key=sort_key):
-            device_id = str(device["id"])
-            self.put_row(device_id, self._row(device_id, device))
+            self._put(hosts.key_of(device), device)
         self.restore_cursor(current)

@@ -12,10 +12,10 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable
 
-from tui import model
+from tui import hosts, model
 from tui.clock import Clock
 from tui.model import Wire
-from tui.widgets.keyed_table import KeyedTable
+from tui.widgets.keyed_table import DOWN_MARK, KeyedTable
 
 BAR_WIDTH = 8
 RECENT_LIMIT = 20  # finished jobs kept in view
@@ -68,10 +68,12 @@ def progress_bar(progress: Any, width: int = BAR_WIDTH) -> Text:
 
 
 class JobsTable(KeyedTable):
-    """Jobs keyed by id, ordered running, queued, then the newest results."""
+    """Jobs keyed by id (with several daemons, by daemon and id: tui/hosts.py), ordered
+    running, queued, then the newest results."""
 
     COLUMNS = COLUMNS
     IMPORTANCE = IMPORTANCE
+    HOST_AFTER = "id"
     SORTED_BY = ("id",)  # by model.job_order, read from the id
     CURSOR_WHEN_FOCUSED = True
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -85,27 +87,36 @@ class JobsTable(KeyedTable):
 
         job: Wire
 
-    def __init__(self, clock: Clock, names: Callable[[str], str], id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(
+        self,
+        clock: Clock,
+        names: Callable[[str], str],
+        id: str | None = None,
+        several: bool = False,
+    ) -> None:
+        super().__init__(id=id, several=several)
         self.clock = clock
-        self.names = names
-        self.jobs: dict[int, Wire] = {}
-        self._dirty: set[int] = set()  # jobs whose progress is not drawn yet
+        self.names = names  # a camera's row key -> what a person calls it
+        self.jobs: dict[str, Wire] = {}  # by row key
+        self._dirty: set[str] = set()  # jobs whose progress is not drawn yet
         self._flush: Timer | None = None
 
     def highlighted(self) -> Wire | None:
         """The job under the cursor."""
         key = self.highlighted_key()
-        return self.jobs.get(int(key)) if key is not None else None
+        return self.jobs.get(key) if key is not None else None
 
-    def counts(self) -> tuple[int, int]:
-        """(running, queued)."""
-        states = [j.get("state") for j in self.jobs.values()]
+    def counts(self, host: str | None = None) -> tuple[int, int]:
+        """(running, queued), of every daemon or of `host`'s."""
+        states = [
+            j.get("state") for j in self.jobs.values() if host is None or hosts.host_of(j) == host
+        ]
         return states.count("running"), states.count("queued")
 
-    def replace_all(self, jobs: list[Wire]) -> None:
-        """A fresh list after (re)connecting."""
-        self.jobs = {int(j["id"]): j for j in jobs}
+    def replace_all(self, jobs: list[Wire], host: str = "") -> None:
+        """A fresh list from daemon `host` after (re)connecting; other daemons' jobs stay."""
+        others = {k: j for k, j in self.jobs.items() if hosts.host_of(j) != host}
+        self.jobs = {**others, **{hosts.key_of(j): j for j in jobs}}
         self._trim()
         current = self.highlighted_key()
         self.clear_rows()
@@ -118,22 +129,22 @@ class JobsTable(KeyedTable):
         changes: list[tuple[Wire | None, Wire]] = []
         reorder = False
         for job in jobs:
-            job_id = int(job["id"])
+            job_id = hosts.key_of(job)
             before = self.jobs.get(job_id)
             self.jobs[job_id] = job
             changes.append((before, job))
-            if self.shows(str(job_id)):
+            if self.shows(job_id):
                 reorder |= before is None or model.job_order(before)[0] != model.job_order(job)[0]
             else:
                 reorder = True
             self._put(job)
         if reorder:
             for job_id in self._trim():
-                self.drop_row(str(job_id))
+                self.drop_row(job_id)
             self._sort()
         return changes
 
-    def progress(self, job_id: int, progress: Any, phase: str | None) -> None:
+    def progress(self, job_id: str, progress: Any, phase: str | None) -> None:
         """A job.progress event: only the bar and the phase change, drawn within 0.1 s."""
         job = self.jobs.get(job_id)
         if job is None or model.job_final(job):
@@ -153,26 +164,26 @@ class JobsTable(KeyedTable):
         dirty, self._dirty = self._dirty, set()
         for job_id in dirty:
             job = self.jobs.get(job_id)
-            if job is not None and self.shows(str(job_id)):
+            if job is not None and self.shows(job_id):
                 self._put(job)
 
     def relabel(self) -> None:
         """Camera names changed: redraw the camera column."""
         for job in self.jobs.values():
-            if self.shows(str(job["id"])):
+            if self.shows(hosts.key_of(job)):
                 self._put(job)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        job = self.jobs.get(int(str(event.row_key.value)))
+        job = self.jobs.get(str(event.row_key.value))
         if job is not None:
             self.post_message(self.Opened(job))
 
-    def _trim(self) -> list[int]:
+    def _trim(self) -> list[str]:
         finished = sorted(
             (j for j in self.jobs.values() if model.job_final(j)), key=model.job_order
         )
-        removed = [int(j["id"]) for j in finished[RECENT_LIMIT:]]
+        removed = [hosts.key_of(j) for j in finished[RECENT_LIMIT:]]
         for job_id in removed:
             self.jobs.pop(job_id)
         return removed
@@ -180,7 +191,7 @@ class JobsTable(KeyedTable):
     def _row(self, job: Wire) -> tuple[Text, ...]:
         return (
             Text(f"#{job.get('id')}"),
-            Text(self.names(str(job.get("device")))),
+            Text(self.names(hosts.device_key(job))),
             Text(model.job_what(job)),
             self._state(job),
         )
@@ -200,9 +211,17 @@ class JobsTable(KeyedTable):
         return cell
 
     def _put(self, job: Wire) -> None:
-        self.put_row(str(job["id"]), self._row(job))
+        self.put_row(hosts.key_of(job), self._row(job), hosts.host_of(job))
 
     def _sort(self) -> None:
         current = self.highlighted_key()
-        self.sort(*self.SORTED_BY, key=lambda cell: model.job_order(self.jobs[int(cell.plain[1:])]))
+        self.sort(*self.sorted_by, key=self._order)
         self.restore_cursor(current)
+
+    def _order(self, cells: Text | tuple[Text, ...]) -> tuple[int, float, str]:
+        # DataTable hands one cell for one sort column, a tuple for several (host and id).
+        if isinstance(cells, Text):
+            host, number = "", cells.plain[1:]
+        else:
+            host, number = cells[0].plain.removeprefix(DOWN_MARK), cells[1].plain[1:]
+        return (*model.job_order(self.jobs[hosts.key(host, number)]), host)

@@ -5,6 +5,10 @@ the same thing when rows move.
 Each table names its columns (key, title, fixed width or None) and builds a row's cells; the
 data it keeps (devices, jobs, projects) stays its own.
 
+With several daemons, a table gets a host column (HOST_COLUMN, placed after HOST_AFTER and ranked
+there too), its rows are sorted by host first, and the rows of a daemon that dropped are dimmed
+with its host cell marked, until it answers again.
+
 Columns are chosen by width, as k9s does: each table ranks its columns (IMPORTANCE), and when
 they do not all fit, the least important are not drawn, so that what is drawn is whole and
 readable instead of cut at the edge. The rows keep every cell; a column comes back when the
@@ -24,6 +28,8 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
 Column = tuple[str, str, int | None]  # key, title, fixed width (None: as wide as its cells)
+HOST_COLUMN: Column = ("host", "host", None)
+DOWN_MARK = "✗ "  # before the host of a daemon that does not answer
 
 
 def fit(widths: Sequence[tuple[str, int]], room: int, kept: Sequence[str] = ()) -> list[str]:
@@ -54,6 +60,8 @@ class KeyedTable(DataTable[Text]):
     # The columns the rows are sorted by: DataTable sorts by drawn cells, so these are drawn
     # at any width.
     SORTED_BY: ClassVar[tuple[str, ...]] = ()
+    # The column the host column follows, with several daemons ("": it comes first).
+    HOST_AFTER: ClassVar[str] = ""
     # An unfocused panel shows its colours (the jobs' progress bars) rather than a cursor.
     CURSOR_WHEN_FOCUSED: ClassVar[bool] = False
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -66,15 +74,34 @@ class KeyedTable(DataTable[Text]):
         Binding("end", "scroll_bottom", "Last row", show=False),
     ]
 
-    def __init__(self, id: str | None = None) -> None:
+    def __init__(self, id: str | None = None, several: bool = False) -> None:
         shown = not self.CURSOR_WHEN_FOCUSED
         super().__init__(id=id, cursor_type="row", show_cursor=shown, zebra_stripes=False)
+        self.several = several  # rows of several daemons: a host column
+        self.columns_used = self._with_host(self.COLUMNS)
+        self.importance = self._with_host_key(self.IMPORTANCE or [k for k, _, _ in self.COLUMNS])
+        self.sorted_by = ("host", *self.SORTED_BY) if several else self.SORTED_BY
         self._cells: dict[str, tuple[Text, ...]] = {}  # every cell, drawn or not
-        self._shown = [key for key, _, _ in self.COLUMNS]
+        self._given: dict[str, tuple[str, tuple[Text, ...]]] = {}  # host and cells as put
+        self.down: set[str] = set()  # the daemons that do not answer now
+        self._shown = [key for key, _, _ in self.columns_used]
         self._fit_pending = False
 
+    def _with_host(self, columns: Sequence[Column]) -> tuple[Column, ...]:
+        if not self.several:
+            return tuple(columns)
+        keys = [key for key, _, _ in columns]
+        at = keys.index(self.HOST_AFTER) + 1 if self.HOST_AFTER else 0
+        return (*columns[:at], HOST_COLUMN, *columns[at:])
+
+    def _with_host_key(self, keys: Sequence[str]) -> tuple[str, ...]:
+        if not self.several:
+            return tuple(keys)
+        at = list(keys).index(self.HOST_AFTER) + 1 if self.HOST_AFTER else 0
+        return (*keys[:at], "host", *keys[at:])
+
     def on_mount(self) -> None:
-        for key, title, width in self.COLUMNS:
+        for key, title, width in self.columns_used:
             self.add_column(title, key=key, width=width)
 
     def on_resize(self, _: events.Resize) -> None:
@@ -106,16 +133,20 @@ class KeyedTable(DataTable[Text]):
         """The keys of the columns drawn, left to right."""
         return list(self._shown)
 
-    def put_row(self, key: str, cells: tuple[Text, ...]) -> None:
-        """Add the row, or redraw the cells that changed: a new width means a layout pass of
-        the screen, so a column is resized only when its text's length changed."""
+    def put_row(self, key: str, cells: tuple[Text, ...], host: str = "") -> None:
+        """Add the row (cells of COLUMNS; `host`: its daemon, with several), or redraw the
+        cells that changed: a new width means a layout pass of the screen, so a column is
+        resized only when its text's length changed."""
+        self._given[key] = (host, cells)
+        if self.several:
+            cells = self._host_cells(host, cells)
         old = self._cells.get(key)
         self._cells[key] = cells
         if old is None:
             self.add_row(*self._drawn(cells), key=key)
             self._refit_soon()
             return
-        for (column, _, width), new, before in zip(self.COLUMNS, cells, old, strict=False):
+        for (column, _, width), new, before in zip(self.columns_used, cells, old, strict=False):
             if new == before:
                 continue
             resize = width is None and len(new) != len(before)
@@ -124,8 +155,33 @@ class KeyedTable(DataTable[Text]):
             if column in self._shown:
                 self.update_cell(key, column, new, update_width=resize)
 
+    def _host_cells(self, host: str, cells: tuple[Text, ...]) -> tuple[Text, ...]:
+        """The host cell in its place; every cell dimmed while that daemon does not answer."""
+        at = [key for key, _, _ in self.columns_used].index("host")
+        if host not in self.down:
+            return (*cells[:at], Text(host, style="bold"), *cells[at:])
+        dimmed = []
+        for cell in cells:
+            cell = cell.copy()
+            cell.stylize("dim")
+            dimmed.append(cell)
+        return (*dimmed[:at], Text(DOWN_MARK + host, style="bold red"), *dimmed[at:])
+
+    def set_down(self, host: str, down: bool) -> None:
+        """Dim (or restore) the rows of daemon `host`: it dropped (or answers again)."""
+        if (host in self.down) == down:
+            return
+        if down:
+            self.down.add(host)
+        else:
+            self.down.discard(host)
+        for key, (owner, cells) in list(self._given.items()):
+            if owner == host:
+                self.put_row(key, cells, owner)
+
     def drop_row(self, key: str) -> None:
         """Remove the row of `key`, if shown."""
+        self._given.pop(key, None)
         if self._cells.pop(key, None) is not None:
             self.remove_row(key)
             self._refit_soon()
@@ -134,6 +190,7 @@ class KeyedTable(DataTable[Text]):
         """Remove every row, keep the columns."""
         self.clear(columns=False)
         self._cells.clear()
+        self._given.clear()
         self._refit_soon()
 
     def restore_cursor(self, key: str | None) -> None:
@@ -152,7 +209,7 @@ class KeyedTable(DataTable[Text]):
     def _drawn(self, cells: tuple[Text, ...]) -> list[Text]:
         return [
             cell
-            for (key, _, _), cell in zip(self.COLUMNS, cells, strict=False)
+            for (key, _, _), cell in zip(self.columns_used, cells, strict=False)
             if key in self._shown
         ]
 
@@ -166,13 +223,13 @@ class KeyedTable(DataTable[Text]):
         """Each column's width as DataTable draws it (cells and padding), by importance."""
         padding = 2 * self.cell_padding
         widths: dict[str, int] = {}
-        for index, (key, title, fixed) in enumerate(self.COLUMNS):
+        for index, (key, title, fixed) in enumerate(self.columns_used):
             if fixed is not None:
                 widths[key] = fixed + padding
                 continue
             cells = (row[index].cell_len for row in self._cells.values() if index < len(row))
             widths[key] = max([cell_len(title), *cells]) + padding
-        return [(key, widths[key]) for key in self.IMPORTANCE or widths]
+        return [(key, widths[key]) for key in self.importance]
 
     def _fit(self) -> None:
         self._fit_pending = False
@@ -180,8 +237,8 @@ class KeyedTable(DataTable[Text]):
             return  # not laid out yet: the first resize fits
         # The vertical scrollbar's cell is kept free: rows that come later may need it.
         room = self.size.width - self.styles.scrollbar_size_vertical
-        chosen = set(fit(self._widths(), room, self.SORTED_BY))
-        shown = [key for key, _, _ in self.COLUMNS if key in chosen]
+        chosen = set(fit(self._widths(), room, self.sorted_by))
+        shown = [key for key, _, _ in self.columns_used if key in chosen]
         if shown != self._shown:
             self._show(shown)
 
@@ -193,7 +250,7 @@ class KeyedTable(DataTable[Text]):
         scroll_y = self.scroll_y
         self._shown = shown
         self.clear(columns=True)
-        for key, title, width in self.COLUMNS:
+        for key, title, width in self.columns_used:
             if key in shown:
                 self.add_column(title, key=key, width=width)
         for key in order:

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
-from tui import model
+from tui import hosts, model
 from tui.clock import Clock
 from tui.model import Wire
 from tui.widgets.keyed_table import KeyedTable
@@ -28,10 +28,12 @@ STATE_STYLES = {"idle": "", "building": "bold cyan", "ok": "green", "failed": "b
 
 
 class ProjectsTable(KeyedTable):
-    """One row per watched project directory, keyed by its path."""
+    """One row per watched project directory, keyed by its path (with several daemons, by
+    daemon and path: tui/hosts.py; a path is one on its daemon's host)."""
 
     COLUMNS = COLUMNS
     IMPORTANCE = IMPORTANCE
+    HOST_AFTER = "name"
     CURSOR_WHEN_FOCUSED = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("w", "app.watch", "Watch"),
@@ -45,58 +47,80 @@ class ProjectsTable(KeyedTable):
 
         project: Wire
 
-    def __init__(self, clock: Clock, names: Callable[[str], str], id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(
+        self,
+        clock: Clock,
+        names: Callable[[str], str],
+        id: str | None = None,
+        several: bool = False,
+    ) -> None:
+        super().__init__(id=id, several=several)
         self.clock = clock
-        self.names = names
-        self.projects: dict[str, Wire] = {}
-        self.served = True  # False when the daemon does not serve `projects`
+        self.names = names  # a camera's row key -> what a person calls it
+        self.projects: dict[str, Wire] = {}  # by row key
+        self.unserved: set[str] = set()  # the daemons without a `projects` request
+
+    @property
+    def served(self) -> bool:
+        """Every daemon serves `projects`."""
+        return not self.unserved
 
     def highlighted(self) -> Wire | None:
         """The project under the cursor."""
         key = self.highlighted_key()
         return self.projects.get(key) if key is not None else None
 
-    def replace_all(self, projects: list[Wire] | None) -> None:
-        """A fresh list after (re)connecting; None when the daemon has no projects request."""
-        self.served = projects is not None
-        self.projects = {str(p["path"]): p for p in projects or []}
+    def replace_all(self, projects: list[Wire] | None, host: str = "") -> None:
+        """A fresh list from daemon `host` after (re)connecting (None when it has no projects
+        request); other daemons' projects stay."""
+        if projects is None:
+            self.unserved.add(host)
+        else:
+            self.unserved.discard(host)
+        others = {k: p for k, p in self.projects.items() if hosts.host_of(p) != host}
+        self._redraw({**others, **{hosts.key_of(p, "path"): p for p in projects or []}})
+
+    def _redraw(self, projects: dict[str, Wire]) -> None:
+        self.projects = projects
         current = self.highlighted_key()
         self.clear_rows()
-        for path in sorted(self.projects):
-            self.put_row(path, self._row(self.projects[path]))
+        for key in sorted(self.projects):
+            project = self.projects[key]
+            self.put_row(key, self._row(project), hosts.host_of(project))
         self.restore_cursor(current)
 
     def upsert(self, project: Wire) -> None:
         """A project.changed event: watched, unwatched or a new state."""
-        path = str(project["path"])
+        key = hosts.key_of(project, "path")
         if project.get("watched") is False or project.get("state") == "unwatched":
-            self.forget(path)
+            self.forget(key)
             return
-        known = path in self.projects
-        self.projects[path] = project
+        known = key in self.projects
+        self.projects[key] = project
         if known:
-            self.put_row(path, self._row(project))
+            self.put_row(key, self._row(project), hosts.host_of(project))
         else:
-            self.replace_all(list(self.projects.values()))
+            self._redraw(self.projects)
 
-    def build(self, path: str, result: Wire) -> Wire:
-        """A project.build event: the finished build becomes the project's last build."""
-        project = self.projects.get(path) or {"path": path, "entry": "", "devices": []}
+    def build(self, path: str, result: Wire, host: str = "") -> Wire:
+        """A project.build event of daemon `host`: the finished build becomes the project's
+        last build."""
+        fallback = hosts.tag_one({"path": path, "entry": "", "devices": []}, host)
+        project = self.projects.get(hosts.key(host, path)) or fallback
         state = "ok" if result.get("ok") else "failed"
         project = {**project, "last_build": result, "state": state}
         self.upsert(project)
         return project
 
-    def forget(self, path: str) -> None:
-        """Forget a project (unwatched)."""
-        if self.projects.pop(path, None) is not None:
-            self.drop_row(path)
+    def forget(self, key: str) -> None:
+        """Forget a project (unwatched), by row key."""
+        if self.projects.pop(key, None) is not None:
+            self.drop_row(key)
 
     def relabel(self) -> None:
         """Camera names changed: redraw the cameras column."""
-        for path, project in self.projects.items():
-            self.put_row(path, self._row(project))
+        for key, project in self.projects.items():
+            self.put_row(key, self._row(project), hosts.host_of(project))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -110,8 +134,17 @@ class ProjectsTable(KeyedTable):
             Text(model.project_name(str(project["path"]))),
             Text(state, style=STATE_STYLES.get(state, "")),
             self._last_build(project.get("last_build")),
-            Text(", ".join(self.names(str(d)) for d in project.get("devices") or []) or "-"),
+            Text(
+                ", ".join(
+                    self.names(self._camera(project, d)) for d in project.get("devices") or []
+                )
+                or "-"
+            ),
         )
+
+    @staticmethod
+    def _camera(project: Wire, device_id: object) -> str:
+        return hosts.key(hosts.host_of(project), device_id)
 
     def _last_build(self, result: Wire | None) -> Text:
         if not result:

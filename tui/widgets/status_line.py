@@ -1,9 +1,27 @@
-"""The line at the top: is a daemon connected, and what it has."""
+"""The line at the top: is each daemon connected, and what it has.
+
+With one daemon it is one line, as it always was. With several it is one line per daemon, named
+by its host label, so that one that dropped says so (and why) while the others' counts go on.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.widgets import Static
+
+
+@dataclass
+class Entry:
+    """One daemon's state as the line shows it."""
+
+    where: str  # its socket or URL, while connecting
+    state: str = "connecting"  # connecting, connected, reconnecting, unreachable
+    daemon_version: str = ""
+    reason: str = ""
+    attempt: int = 0
+    counts: tuple[int, int, int, int] = (0, 0, 0, 0)  # cameras, online, running, queued
 
 
 class StatusLine(Static):
@@ -16,66 +34,110 @@ class StatusLine(Static):
         padding: 0 1;
         background: $panel;
     }
+    StatusLine.-several { max-height: 8; }
     StatusLine.-connected { color: $text; }
     StatusLine.-waiting { background: $warning 30%; }
     StatusLine.-unreachable { background: $error 30%; }
     """
 
-    def __init__(self, socket_path: str, id: str | None = None) -> None:
+    def __init__(self, socket_path: str, id: str | None = None, several: bool = False) -> None:
         super().__init__(id=id)
         self.socket_path = socket_path
-        self.state = "connecting"
-        self.daemon_version = ""
-        self.reason = ""
-        self.attempt = 0
-        self.counts = (0, 0, 0, 0)  # cameras, online, running jobs, queued jobs
+        self.several = several  # one line per daemon, each named
+        # By host label ("" for the only daemon).
+        self.entries: dict[str, Entry] = {} if several else {"": Entry(socket_path)}
 
     def on_mount(self) -> None:
+        self.set_class(self.several, "-several")  # a line per daemon
         self._show()
 
-    def set_connected(self, version: str) -> None:
+    def add(self, host: str, where: str) -> None:
+        """A daemon to show (with several)."""
+        self.entries.setdefault(host, Entry(where))
+        if self.is_mounted:
+            self._show()
+
+    # -- the state of them all, as one (what tests and `oakd tui`'s exit code read) -------------
+
+    def _first_not_connected(self) -> Entry | None:
+        return next((e for e in self.entries.values() if e.state != "connected"), None)
+
+    @property
+    def state(self) -> str:
+        """connected when every daemon is; else the state of the first that is not."""
+        entry = self._first_not_connected()
+        return "connected" if entry is None else entry.state
+
+    @property
+    def reason(self) -> str:
+        """Why the first daemon that is not connected is not."""
+        entry = self._first_not_connected()
+        return entry.reason if entry else ""
+
+    def entry(self, host: str = "") -> Entry:
+        """One daemon's state."""
+        return self.entries[host]
+
+    # -- updates -------------------------------------------------------------------------------
+
+    def set_connected(self, version: str, host: str = "") -> None:
         """A daemon answers."""
-        self.state, self.daemon_version, self.reason = "connected", version, ""
+        entry = self.entries[host]
+        entry.state, entry.daemon_version, entry.reason = "connected", version, ""
         self._show()
 
-    def set_disconnected(self, reason: str, attempt: int, ever_connected: bool) -> None:
+    def set_disconnected(
+        self, reason: str, attempt: int, ever_connected: bool, host: str = ""
+    ) -> None:
         """No daemon: `reason` says why and how to start one."""
-        self.state = "reconnecting" if ever_connected else "unreachable"
-        self.reason, self.attempt = reason, attempt
+        entry = self.entries[host]
+        entry.state = "reconnecting" if ever_connected else "unreachable"
+        entry.reason, entry.attempt = reason, attempt
         self._show()
 
-    def set_counts(self, cameras: int, online: int, running: int, queued: int) -> None:
+    def set_counts(
+        self, cameras: int, online: int, running: int, queued: int, host: str = ""
+    ) -> None:
         """What the daemon has, for the connected line."""
+        entry = self.entries[host]
         counts = (cameras, online, running, queued)
-        if counts != self.counts:
-            self.counts = counts
+        if counts != entry.counts:
+            entry.counts = counts
             self._show()
 
     @property
     def text(self) -> str:
         """The line as plain text (for tests and the help screen)."""
-        return self._line().plain
+        return self._lines().plain
 
-    def _line(self) -> Text:
-        if self.state == "connecting":
-            return Text(f"○ connecting to {self.socket_path}…")
-        if self.state == "connected":
-            cameras, online, running, queued = self.counts
+    def _lines(self) -> Text:
+        lines = [self._line(host, entry) for host, entry in self.entries.items()]
+        return lines[0] if len(lines) == 1 else Text("\n").join(lines)
+
+    def _line(self, host: str, entry: Entry) -> Text:
+        # Each line's first words give the whole line its style (the connected line is green).
+        name = f"{host}: " if self.several else ""
+        if entry.state == "connecting":
+            return Text(f"○ {name}connecting to {entry.where}…")
+        if entry.state == "connected":
+            cameras, online, running, queued = entry.counts
             line = Text("● ", style="bold green")
-            line.append(f"oakd {self.daemon_version}" if self.daemon_version else "oakd")
+            line.append(name)
+            line.append(f"oakd {entry.daemon_version}" if entry.daemon_version else "oakd")
             line.append(f" · {cameras} camera{'s' if cameras != 1 else ''} ({online} online)")
             line.append(f" · {running} running · {queued} queued")
             return line
-        if self.state == "reconnecting":
-            line = Text("⟳ reconnecting… ", style="bold")
-            line.append(f"(attempt {self.attempt}) {self.reason}")
+        if entry.state == "reconnecting":
+            line = Text(f"⟳ {name}reconnecting… ", style="bold")
+            line.append(f"(attempt {entry.attempt}) {entry.reason}")
             return line
-        line = Text("✗ ", style="bold")
-        line.append(f"{self.reason} Retrying (attempt {self.attempt}).")
+        line = Text(f"✗ {name}", style="bold")
+        line.append(f"{entry.reason} Retrying (attempt {entry.attempt}).")
         return line
 
     def _show(self) -> None:
-        self.set_class(self.state == "connected", "-connected")
-        self.set_class(self.state == "reconnecting", "-waiting")
-        self.set_class(self.state == "unreachable", "-unreachable")
-        self.update(self._line())
+        state = self.state
+        self.set_class(state == "connected", "-connected")
+        self.set_class(state == "reconnecting", "-waiting")
+        self.set_class(state == "unreachable", "-unreachable")
+        self.update(self._lines())
