@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oakd.cli.common import EXIT_FAILED, EXIT_OK, fail
+
+if TYPE_CHECKING:
+    from oakd.demo.ending import Ending
 
 
 def register(sub: Any) -> None:
@@ -35,7 +39,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the demo until the TUI quits."""
+    """Run the demo until the TUI quits, a signal ends it or its terminal goes away."""
     # First, while this process has one thread: nothing the demo does may reach a real network.
     from oakd.netns import enter_private_netns
 
@@ -49,23 +53,53 @@ def run(args: argparse.Namespace) -> int:
             EXIT_FAILED,
         )
     from oakd.demo import Demo, DemoOptions, copy_sample
+    from oakd.demo.ending import Ended, Ending
 
     project = Path(args.dir).expanduser().resolve()
     fresh = copy_sample(project)
     demo = Demo(DemoOptions(project=project, cameras=args.cameras, write_speed=args.write_speed))
-    print(f"oakd demo: {'copied the sample project to' if fresh else 'using'} {project}")
-    print(f"oakd demo: starting {args.cameras} emulated cameras and a daemon ...")
+    ending = Ending(demo.stop)
+    ending.install()
+    code = EXIT_OK
     try:
+        for stale in demo.removed_stale:
+            say(f"removed {stale}, left by a demo that was killed")
+        say(f"{'copied the sample project to' if fresh else 'using'} {project}")
+        say(f"starting {args.cameras} emulated cameras and a daemon ...")
         demo.start()
-        print(f"oakd demo: edit {project / 'pipeline.py'} and save: the cameras re-flash.")
-        from tui.app import make_app
-
-        make_app(socket_path=demo.socket).run()
+        say(f"the daemon's socket is {demo.socket}; for the CLI in another terminal:")
+        say(f"    export OAKD_SOCKET={demo.socket}", prefix="")
+        say(
+            "the emulated cameras store what is flashed and report its name, but run no "
+            "pipeline: the sample's web page on port 8080 is served by real cameras only."
+        )
+        say(f"edit {project / 'pipeline.py'} and save: the cameras re-flash.")
+        run_tui(demo.socket, ending)
     except RuntimeError as exc:
-        return fail(str(exc), EXIT_FAILED)
-    except KeyboardInterrupt:
-        pass
+        code = fail(str(exc), EXIT_FAILED)
+    except Ended as ended:
+        code = 128 + ended.signum
     finally:
+        ending.stopping()
+        say("stopping the cameras and the daemon ...")
         demo.stop()
-    print(f"oakd demo: stopped. Your project stays in {project}.")
-    return EXIT_OK
+    say(f"stopped: the cameras and the daemon ({demo.socket}) are gone.")
+    say(f"your project stays in {project}.")
+    return code
+
+
+def run_tui(socket: Path, ending: Ending) -> None:
+    """The TUI on the demo's socket, with the socket in its status line."""
+    from oakd.demo.status import show_socket
+    from tui.app import make_app
+
+    app = make_app(socket_path=socket)
+    show_socket(app)
+    with ending.tui(app) as loop:
+        app.run(loop=loop)
+
+
+def say(line: str, prefix: str = "oakd demo: ") -> None:
+    """A line on the terminal, if there still is one (closed, it fails with EIO)."""
+    with contextlib.suppress(OSError):
+        print(prefix + line, flush=True)

@@ -1,17 +1,27 @@
-"""`oakd demo` in a real terminal: tmux runs it, send-keys types, capture-pane reads the screen."""
+"""`oakd demo` in a real terminal: tmux runs it, send-keys types, capture-pane reads the screen.
+
+Each test also ends the demo one way (q, SIGHUP from a closed terminal, a killed terminal, a
+SIGKILL of the demo) and checks that every process it started is gone: the demo, and each
+process whose environment carries the demo's OAKD_DEMO_DIR (the emulator, the daemon, the
+daemon's device workers and build processes). Only the first test flashes to the end; the
+others end the demo while the first flash is being written, when all of those processes exist.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from oakd.demo.stale import remove_stale
 from oakd.emulator.fleet import mxid_for_index
 from tests.helpers import oakd, wait_for
 
@@ -20,41 +30,233 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
 
+STATES = ("bootloader", "flash booted", "booted", "offline")  # as the cameras table writes them
+GONE_S = 30.0  # the demo stops its daemon within seconds (SIGKILL after 3 s): margin for load
+
+
+@dataclass(frozen=True)
+class Proc:
+    """A process, told apart from a later one that got its PID by its start time."""
+
+    pid: int
+    start: int
+    argv: tuple[str, ...]
+
+    @property
+    def cmdline(self) -> str:
+        return " ".join(self.argv)
+
+
+def proc(pid: int) -> Proc | None:
+    """The process `pid`, None if it is gone or a zombie (dead, not yet reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) ": state is field 3
+    if fields[0] in ("Z", "X"):
+        return None
+    return Proc(pid, int(fields[19]), tuple(argv[:-1]))
+
+
+def alive(p: Proc) -> bool:
+    """`p` still runs (not another process with its PID)."""
+    now = proc(p.pid)
+    return now is not None and now.start == p.start
+
+
+def pids() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def descendants(root: int) -> set[Proc]:
+    """The live processes below `root` (children, their children, ...)."""
+    children: dict[int, list[int]] = {}
+    for pid in pids():
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+        children.setdefault(parent, []).append(pid)
+    found, todo = set(), list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        p = proc(pid)
+        if p is not None:
+            found.add(p)
+    return found
+
+
+# The suite's environment has COLUMNS=80 and LINES=24 (a plugin sets them). Textual obeys them
+# over the terminal's real size: the panes' programs must not inherit them.
+TERMINAL_ENV = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+
 
 class Tmux:
-    """A tmux server of the test's own, with one 100x30 window."""
+    """A tmux server of the test's own, with one window."""
 
     def __init__(self, root: Path) -> None:
         self.socket = str(root / "tmux.sock")
 
     def run(self, *args: str) -> str:
         result = subprocess.run(
-            ["tmux", "-S", self.socket, *args], capture_output=True, text=True, check=True
+            ["tmux", "-S", self.socket, *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=TERMINAL_ENV,
         )
         return result.stdout
 
-    def start(self, command: str, env: dict[str, str]) -> None:
+    def start(self, command: str, env: dict[str, str], size: tuple[int, int]) -> None:
         exports = " ".join(f"{k}={v}" for k, v in env.items())
+        width, height = size
         self.run(
             "new-session",
             "-d",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            "-s",
-            "demo",
-            f"env {exports} {command}; sleep 30",
+            *("-x", str(width), "-y", str(height), "-s", "demo"),
+            # The pane stays after the demo, with its last words and exit status on screen.
+            f'env {exports} {command}; echo "demo exited: $?"; sleep 60',
         )
+        assert self.size() == size
+
+    def size(self) -> tuple[int, int]:
+        width, height = self.run(
+            "display-message", "-p", "-t", "demo", "#{pane_width} #{pane_height}"
+        ).split()
+        return int(width), int(height)
 
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", "demo")
 
+    def wait(self, check: Callable[[str], bool], timeout: float, what: str) -> str:
+        """Until the screen passes `check`; returns it. On timeout the error shows it."""
+        last = [""]
+
+        def passes() -> str:
+            last[0] = self.screen()
+            return last[0] if check(last[0]) else ""
+
+        try:
+            return wait_for(passes, timeout, what, interval=0.5)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; the screen at {self.size()}:\n{last[0]}") from None
+
     def keys(self, *keys: str) -> None:
         self.run("send-keys", "-t", "demo", *keys)
 
+    def server_pid(self) -> int:
+        return int(self.run("display-message", "-p", "-t", "demo", "#{pid}"))
+
+    def pane_pid(self) -> int:
+        """The pane's shell, which runs the demo."""
+        return int(self.run("display-message", "-p", "-t", "demo", "#{pane_pid}"))
+
     def kill(self) -> None:
         subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
+
+
+class DemoRun:
+    """One `oakd demo` in the tmux window, with what it was started with."""
+
+    def __init__(self, tmux: Tmux, root: Path, cameras: int = 3) -> None:
+        self.tmux = tmux
+        self.project = root / "demo-project"
+        self.scratch = root / "t"  # the demo's $TMPDIR: its temporary directory goes here
+        self.scratch.mkdir()
+        self.cameras = cameras
+        self.ids = [mxid_for_index(i) for i in range(cameras)]
+        self._marker = f"OAKD_DEMO_DIR={self.scratch}/".encode()
+        self.started: set[Proc] = set()  # the last snapshot
+
+    def start(self, size: tuple[int, int]) -> None:
+        env = {
+            "TERM": "xterm-256color",
+            "PYTHONPATH": os.getcwd(),
+            "HOME": str(self.project.parent),
+            "TMPDIR": str(self.scratch),
+        }
+        command = f"{sys.executable} -m oakd demo --dir {self.project} --cameras {self.cameras}"
+        self.tmux.start(command, env, size)
+
+    def wait_for_cameras(self) -> str:
+        """Until every camera has its row; returns the screen."""
+        return self.tmux.wait(
+            lambda s: all(i in s for i in self.ids), 120, f"{self.cameras} cameras on the screen"
+        )
+
+    def socket(self) -> Path:
+        [socket] = self.scratch.glob("oakd-demo-*/oakd.sock")
+        return socket
+
+    def jobs(self) -> list[dict]:
+        result = oakd("jobs", "--json", "--socket", str(self.socket()))
+        return json.loads(result.stdout or "[]")
+
+    def wait_for_a_write(self) -> None:
+        """Until a flash writes: every kind of process the demo has is running then."""
+        wait_for(
+            lambda: any(j.get("phase") == "writing" for j in self.jobs()),
+            120,
+            "a flash writing",
+            interval=0.5,
+        )
+
+    def demo(self) -> Proc:
+        """The `oakd demo` process itself."""
+        wanted = ("-m", "oakd", "demo", "--dir", str(self.project))
+        [found] = [p for p in map(proc, pids()) if p is not None and p.argv[1:6] == wanted]
+        return found
+
+    def processes(self) -> set[Proc]:
+        """Every live process the demo started, however deep: they carry its marker."""
+        found = set()
+        for pid in pids():
+            try:
+                environ = Path(f"/proc/{pid}/environ").read_bytes()
+            except OSError:
+                continue
+            if self._marker in environ:
+                p = proc(pid)
+                if p is not None:
+                    found.add(p)
+        return found
+
+    def snapshot(self) -> set[Proc]:
+        """The demo and all it started, checked to be all there: a daemon, a device worker,
+        a build process and the emulator. Both by the marker and as the pane's descendants:
+        a process that left the tree (a daemon now under PID 1) is found by the marker, and
+        one that lost the marker by the tree."""
+        started = self.processes() | descendants(self.tmux.pane_pid())
+        kinds = {"oakd daemon", "oakd.worker", "oakd.build.zygote", "oakd.emulator"}
+        missing = {k for k in kinds if not any(f"-m {k}" in p.cmdline for p in started)}
+        assert not missing, f"no {missing} among {started}"
+        self.started = started | {self.demo()}
+        return self.started
+
+    def assert_all_gone(self, started: set[Proc]) -> None:
+        """No process of `started` lives, and the demo started none since."""
+
+        def left() -> set[Proc]:
+            return {p for p in started if alive(p)} | self.processes()
+
+        try:
+            wait_for(lambda: not left(), GONE_S, "every process of the demo to end", 0.2)
+        except AssertionError:
+            raise AssertionError(f"still running: {sorted(left(), key=lambda p: p.pid)}") from None
+
+    def kill_leftovers(self) -> None:
+        """After a failed test: the processes it started, by PID."""
+        for p in self.processes() | self.started:
+            if alive(p):
+                os.kill(p.pid, signal.SIGKILL)
+
+    def leftovers(self) -> list[Path]:
+        """What stays in the demo's $TMPDIR."""
+        return sorted(self.scratch.iterdir())
 
 
 @pytest.fixture
@@ -64,57 +266,61 @@ def tmux(short_tmp: Path) -> Iterator[Tmux]:
     terminal.kill()
 
 
-def test_the_demo_shows_three_cameras_and_reflashes_them_on_an_edit(
-    tmux: Tmux, short_tmp: Path
-) -> None:
-    project = short_tmp / "demo-project"
-    scratch = short_tmp / "t"
-    scratch.mkdir()
-    env = {
-        "TERM": "xterm-256color",
-        "PYTHONPATH": os.getcwd(),
-        "HOME": str(short_tmp),
-        "TMPDIR": str(scratch),  # where the demo keeps its daemon's socket
-    }
-    # The emulator's default NOR speed (0.5 MB/s): the first flash takes ~22 s, a reload not.
-    tmux.start(f"{sys.executable} -m oakd demo --dir {project}", env)
-    ids = [mxid_for_index(i) for i in range(3)]
-    wait_for(
-        lambda: all(i in tmux.screen() for i in ids),
-        120,
-        "three cameras on the screen",
-        interval=0.5,
-    )
-    first = json.loads(
-        oakd(
-            "build", str(project), "--check", "--json", "--cache-dir", str(short_tmp / "check")
-        ).stdout
-    )["app_name"]
-    wait_for(
-        lambda: tmux.screen().count(first) >= 3,
-        180,
-        f"the three cameras running {first}",
-        interval=0.5,
-    )
+@pytest.fixture
+def run(tmux: Tmux, short_tmp: Path) -> Iterator[DemoRun]:
+    demo = DemoRun(tmux, short_tmp)
+    yield demo
+    tmux.kill()
+    demo.kill_leftovers()
 
-    entry = project / "pipeline.py"
+
+@pytest.fixture
+def one_camera(tmux: Tmux, short_tmp: Path) -> Iterator[DemoRun]:
+    demo = DemoRun(tmux, short_tmp, cameras=1)
+    yield demo
+    tmux.kill()
+    demo.kill_leftovers()
+
+
+def first_line_with(screen: str, text: str) -> str:
+    """The first line that shows `text`: for an MX ID, its camera's row (the jobs are below)."""
+    return next(line for line in screen.splitlines() if text in line)
+
+
+def build_name(project: Path, cache: Path) -> str:
+    """The app name the demo's cameras get for `project` as it is now."""
+    result = oakd("build", str(project), "--check", "--json", "--cache-dir", str(cache))
+    return str(json.loads(result.stdout)["app_name"])
+
+
+def test_the_demo_shows_three_cameras_at_160x48_reflashes_them_and_q_stops_it_all(
+    run: DemoRun, tmux: Tmux, short_tmp: Path
+) -> None:
+    # The emulator's default NOR speed (0.5 MB/s): the first flash takes ~22 s, a reload not.
+    run.start((160, 48))
+    run.wait_for_cameras()
+    socket = run.socket()
+
+    def full_rows(screen: str) -> bool:  # room for every column
+        addresses = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+        rows = [first_line_with(screen, mxid) for mxid in run.ids]
+        pairs = zip(rows, addresses, strict=True)
+        return all(a in r and any(s in r for s in STATES) for r, a in pairs)
+
+    tmux.wait(full_rows, 30, "each camera's row with its address and state")
+    # Where the CLI finds this daemon, while the TUI has the screen.
+    tmux.wait(lambda s: f"OAKD_SOCKET={socket}" in s, 30, "the socket in the status line")
+
+    first = build_name(run.project, short_tmp / "check")
+    tmux.wait(lambda s: s.count(first) >= 3, 180, f"the three cameras running {first}")
+    entry = run.project / "pipeline.py"
     entry.write_text(entry.read_text().replace("Hello from a standalone", "Edited: a standalone"))
-    second = json.loads(
-        oakd(
-            "build", str(project), "--check", "--json", "--cache-dir", str(short_tmp / "check")
-        ).stdout
-    )["app_name"]
+    second = build_name(run.project, short_tmp / "check")
     assert second != first
-    wait_for(
-        lambda: tmux.screen().count(second) >= 3,
-        180,
-        f"the three cameras re-flashed with {second}",
-        interval=0.5,
-    )
-    [socket] = scratch.glob("oakd-demo-*/oakd.sock")
+    tmux.wait(lambda s: s.count(second) >= 3, 180, f"the three cameras re-flashed with {second}")
 
     def reloads_done() -> list[dict]:
-        jobs = json.loads(oakd("jobs", "--json", "--socket", str(socket)).stdout or "[]")
+        jobs = run.jobs()
         done = [j for j in jobs if j["params"].get("app_name") == second and j["state"] == "done"]
         return done if len(done) == 3 else []
 
@@ -124,5 +330,60 @@ def test_the_demo_shows_three_cameras_and_reflashes_them_on_an_edit(
         assert job["result"]["mode"] == "delta", job
         assert job["result"]["written"] < job["result"]["total"] / 10, job
 
+    started = run.snapshot()
     tmux.keys("q")
-    wait_for(lambda: "oakd demo: stopped" in tmux.screen(), 60, "the demo to stop", interval=0.5)
+    screen = tmux.wait(lambda s: "demo exited: 0" in s, 60, "the demo to stop")
+    run.assert_all_gone(started)
+    assert run.leftovers() == []
+    # The TUI gave the screen back: what the demo said before it, and its last words.
+    assert f"export OAKD_SOCKET={socket}" in screen
+    assert "8080" in screen  # the sample's web page: served by real cameras only
+    assert "oakd demo: stopped" in screen and str(socket) in screen
+
+
+def test_at_80x24_the_table_stays_readable_and_closing_the_terminal_stops_it_all(
+    run: DemoRun, tmux: Tmux
+) -> None:
+    run.start((80, 24))
+    run.wait_for_cameras()
+    run.wait_for_a_write()
+    screen = tmux.screen()
+    # Which columns fit at 80 is tui/widgets/cameras_table.py's choice (issue 14 item 10, commit
+    # 491e31a, with its own Pilot tests at 80x24): here, in a real terminal, whatever it picks,
+    # a camera's MX ID and its state must be among them, on one row.
+    assert "MX ID" in screen and "state" in screen, screen
+    for mxid in run.ids:
+        row = first_line_with(screen, mxid)
+        assert any(s in row for s in STATES), screen
+
+    started = run.snapshot()
+    # What a closed terminal does: tmux hangs the pane's terminal up, the demo gets SIGHUP and
+    # then EIO on its terminal. Its daemon used to take the SIGHUP as "reload" and live on.
+    tmux.run("kill-session", "-t", "demo")
+    run.assert_all_gone(started)
+    wait_for(lambda: run.leftovers() == [], GONE_S, "the demo's directory removed", 0.2)
+
+
+def test_a_killed_terminal_stops_it_all(one_camera: DemoRun, tmux: Tmux) -> None:
+    one_camera.start((100, 30))
+    one_camera.wait_for_cameras()
+    one_camera.wait_for_a_write()
+    started = one_camera.snapshot()
+    os.kill(tmux.server_pid(), signal.SIGKILL)  # the terminal emulator itself, killed
+    one_camera.assert_all_gone(started)
+    wait_for(lambda: one_camera.leftovers() == [], GONE_S, "the demo's directory removed", 0.2)
+
+
+def test_a_killed_demo_takes_its_processes_along_and_the_next_one_removes_its_directory(
+    one_camera: DemoRun, tmux: Tmux
+) -> None:
+    one_camera.start((100, 30))
+    one_camera.wait_for_cameras()
+    one_camera.wait_for_a_write()
+    started = one_camera.snapshot()
+    os.kill(one_camera.demo().pid, signal.SIGKILL)  # no handler runs: the kernel's leash acts
+    one_camera.assert_all_gone(started)
+    [left] = one_camera.leftovers()  # its directory: nobody was left to remove it
+    assert left.name.startswith("oakd-demo-")
+    assert remove_stale(one_camera.scratch) == [left]  # what the next `oakd demo` does first
+    assert one_camera.leftovers() == []
