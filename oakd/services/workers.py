@@ -121,6 +121,9 @@ class Worker:
             while True:
                 message = await self._next()
                 event = message.get("event")
+                if event in ("done", "error") and message.get("retire"):
+                    # It exits after this answer (oakd/worker/closing.py): never lend it again.
+                    self.killed_because = f"the device worker retired: {message['retire']}"
                 if event == "done":
                     result: dict[str, Any] = message.get("result", {})
                     return result

@@ -66,6 +66,7 @@ def main() -> int:
     reporter = LineReporter(os.fdopen(protocol_fd, "w", buffering=1))
     import depthai as dai
 
+    from oakd.worker.closing import retiring
     from oakd.worker.contract import DeviceError, Failure, Op
     from oakd.worker.ops import OPS  # imports depthai: the slow part, done once
 
@@ -75,13 +76,18 @@ def main() -> int:
             request = json.loads(line)
             op = OPS[Op(request["op"])]
             result = op(request.get("params", {}), reporter)
-            reporter.send({"event": "done", "result": result})
+            reporter.send({"event": "done", "result": result, "retire": retiring()})
         except DeviceError as exc:
-            reporter.send(exc.to_event())
+            reporter.send({**exc.to_event(), "retire": retiring()})
         except Exception as exc:
             traceback.print_exc()
             failed = DeviceError(Failure.FAILED, f"{type(exc).__name__}: {exc}")
-            reporter.send(failed.to_event())
+            reporter.send({**failed.to_event(), "retire": retiring()})
+        why = retiring()
+        if why:
+            # The answer is out; this process's depthai is broken (oakd/worker/closing.py).
+            print(f"oakd worker: {why}; exiting for a fresh worker", file=sys.stderr, flush=True)
+            os._exit(0)
     return 0
 
 

@@ -23,6 +23,7 @@ from oakd.core.devices import DeviceState
 from oakd.core.package import APP_OFFSET
 from oakd.core.versions import Version
 from oakd.worker import delta as deltas
+from oakd.worker.closing import close_within
 from oakd.worker.contract import (
     DeviceError,
     DeviceParams,
@@ -79,8 +80,7 @@ def connected(address: str, report: Reporter, allow_bootloader: bool = False) ->
     except RuntimeError as exc:
         raise _link_error(exc, address, "talking to it") from exc
     finally:
-        with contextlib.suppress(Exception):
-            bl.close()
+        close_within(bl)  # a hung close retires this worker (oakd/worker/closing.py)
 
 
 def _checked(result: tuple[bool, str], what: str) -> None:

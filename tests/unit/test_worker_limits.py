@@ -56,3 +56,37 @@ async def test_a_worker_past_its_deadline_is_killed() -> None:
     assert caught.value.failure is Failure.TRANSIENT
     assert await asyncio.wait_for(worker.proc.wait(), 10) < 0
     await worker.stop()
+
+
+RETIRES = """
+import json, sys
+sys.stdin.readline()
+print(json.dumps({"event": "done", "result": {"ok": 1}, "retire": "close hung"}), flush=True)
+"""
+
+
+async def test_a_worker_whose_depthai_close_hung_answers_then_is_never_lent_again() -> None:
+    worker = await stand_in(RETIRES)
+    assert await worker.call(Op.FLASH, {}, timeout=30) == {"ok": 1}  # the work stands
+    assert not worker.alive and "close hung" in (worker.killed_because or "")
+    await worker.stop()
+
+
+def test_a_close_that_does_not_return_is_given_up_on_and_retires_the_worker() -> None:
+    # A stand-in for depthai's DeviceBootloader: its close() deadlock (a mutex that
+    # XLinkConnection::close never gets) comes only by chance, under heavy load.
+    from oakd.worker import closing
+
+    class Hung:
+        def close(self) -> None:
+            time.sleep(3600)
+
+    class Fine:
+        def close(self) -> None:
+            pass
+
+    assert closing.close_within(Fine(), 5) and closing.retiring() is None
+    started = time.monotonic()
+    assert not closing.close_within(Hung(), 0.2)
+    assert time.monotonic() - started < 5
+    assert "close() did not return" in (closing.retiring() or "")
