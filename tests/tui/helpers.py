@@ -16,7 +16,7 @@ from tests.tui import data
 from tests.tui.standin import StandInDaemon
 from tui.app import OakdApp, make_app
 from tui.clock import FixedClock
-from tui.connection import Backoff, DaemonClient
+from tui.connection import Backoff, Daemon, DaemonClient
 
 R = TypeVar("R", bound=Request)
 
@@ -36,6 +36,16 @@ def build_app(socket_path: Path, **kwargs: Any) -> OakdApp:
     kwargs.setdefault("backoff", FAST)
     kwargs.setdefault("client_factory", pinned_client)
     return make_app(socket_path=socket_path, **kwargs)
+
+
+def build_fleet_app(sockets: dict[str, Path], **kwargs: Any) -> OakdApp:
+    """The app of several daemons, as `oakd tui --host a --host b` builds it: each socket
+    under its label (the host column), with build_app's clock, reconnects and version."""
+    kwargs.setdefault("clock", FixedClock(data.T0))
+    kwargs.setdefault("backoff", FAST)
+    factory = kwargs.pop("client_factory", pinned_client)
+    daemons = [Daemon(label, path, factory) for label, path in sockets.items()]
+    return make_app(daemons=daemons, **kwargs)
 
 
 async def until(
