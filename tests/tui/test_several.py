@@ -21,6 +21,7 @@ from tests.tui.standin import StandInDaemon
 from tui import hosts
 from tui.app import OakdApp
 from tui.screens.flash import FlashScreen
+from tui.widgets import jobs_table
 from tui.widgets.keyed_table import DOWN_MARK
 
 
@@ -178,3 +179,21 @@ async def test_a_daemon_never_reached_says_why_while_the_other_works(
         lines = app.status.text.splitlines()
         assert lines[0].startswith("● here:")
         assert lines[1].startswith("✗ gone: no oakd daemon reachable at")
+
+
+async def test_each_daemon_keeps_its_own_last_finished_jobs(
+    pair: tuple[StandInDaemon, StandInDaemon],
+) -> None:
+    first, second = pair
+    # plant-1 is busy (30 finished jobs, newer ids); plant-2 finished 3 long ago.
+    first.jobs = [data.job(100 + n, mxid(1), state="done") for n in range(30)]
+    second.jobs = [data.job(n, mxid(3), state="failed") for n in range(1, 4)]
+    app = fleet_app(pair)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await connected(pilot)
+        await until(pilot, lambda: app.jobs.row_count >= 20, "the jobs")
+        shown = {hosts.host_of(j) for j in app.jobs.jobs.values()}
+        assert shown == {"plant-1", "plant-2"}
+        mine = [j for j in app.jobs.jobs.values() if hosts.host_of(j) == "plant-1"]
+        assert len(mine) == jobs_table.RECENT_LIMIT
+        assert all(app.jobs.shows(hosts.key("plant-2", n)) for n in range(1, 4))

@@ -18,7 +18,7 @@ from tui.model import Wire
 from tui.widgets.keyed_table import DOWN_MARK, KeyedTable
 
 BAR_WIDTH = 8
-RECENT_LIMIT = 20  # finished jobs kept in view
+RECENT_LIMIT = 20  # finished jobs kept in view, per daemon
 PROGRESS_INTERVAL = 0.1  # seconds between redraws of progress bars
 COLUMNS = (
     ("id", "#", None),
@@ -180,10 +180,15 @@ class JobsTable(KeyedTable):
             self.post_message(self.Opened(job))
 
     def _trim(self) -> list[str]:
+        # Per daemon: one busy daemon's history must not push another's last jobs out of view.
         finished = sorted(
             (j for j in self.jobs.values() if model.job_final(j)), key=model.job_order
         )
-        removed = [hosts.key_of(j) for j in finished[RECENT_LIMIT:]]
+        removed = [
+            hosts.key_of(j)
+            for group in hosts.by_host(finished).values()
+            for j in group[RECENT_LIMIT:]
+        ]
         for job_id in removed:
             self.jobs.pop(job_id)
         return removed
