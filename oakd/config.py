@@ -40,7 +40,7 @@ an error naming the file, the key and what was expected.
 
     [[remote]]                   # a daemon on another host, for clients: `--host plant-2`
     name = "plant-2"
-    url = "ssh://ops@10.2.0.5"   # ssh://[user@]host[:port][/path/to/socket]
+    url = "ssh://ops@10.2.0.5"   # ssh://[user@]host[:port][/path/to/socket], or unix:///path
     command = "oakd"             # optional: how to start oakd there, if not on ssh's PATH
 """
 
@@ -219,18 +219,18 @@ class Config:
         self._check_remotes()
 
     def _check_remotes(self) -> None:
-        from oakd.remote import SCHEME, parse_url
+        from oakd.remote import is_url, parse_host
 
         seen: set[str] = set()
         for i, remote in enumerate(self.remote):
-            if not remote.name or remote.name.startswith(SCHEME) or remote.name in seen:
+            if not remote.name or is_url(remote.name) or remote.name in seen:
                 raise SchemaError(
                     f"remote[{i}].name",
                     f"expected a name used once and not a URL, got {remote.name!r}",
                 )
             seen.add(remote.name)
             try:
-                parse_url(remote.url)
+                parse_host(remote.url)
             except ConfigError as exc:
                 raise SchemaError(f"remote[{i}].url", exc.message) from None
 

@@ -1,5 +1,5 @@
-"""Which daemon a client command means: `--host` / `$OAKD_HOST` as an ssh:// URL or the name of
-a `[[remote]]` in the config, parsed here and nowhere else.
+"""Which daemon a client command means: `--host` / `$OAKD_HOST` as an ssh:// URL, a unix://
+socket path, or the name of a `[[remote]]` in the config, parsed here and nowhere else.
 
 A remote daemon has no port of its own: it is reached as Docker's `DOCKER_HOST=ssh://...` is,
 by running `oakd dial-stdio` on that host over the system's ssh (oakd/ssh.py), so the user's
@@ -13,12 +13,18 @@ import os
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from oakd.errors import ConfigError
 
 SCHEME = "ssh://"
+# Another daemon on this host, as Docker's DOCKER_HOST=unix://...: a second camera network on
+# a second interface, or a test daemon beside the service. Spelled as a host so that it goes
+# wherever a host goes (`oakd tui --host unix://a --host ssh://b`, a [[remote]]).
+UNIX_SCHEME = "unix://"
+URL_FORMS = "ssh://[user@]host[:port][/path/to/socket] or unix:///path/to/socket"
 DEFAULT_COMMAND = "oakd"  # what runs on the other host; real users have it on the PATH
 
 
@@ -80,6 +86,9 @@ class SshTarget:
         return " ".join(words)
 
 
+Target = SshTarget | Path  # a daemon elsewhere, or another socket on this host
+
+
 def parse_url(url: str, command: str = DEFAULT_COMMAND, name: str | None = None) -> SshTarget:
     """ssh://[user@]host[:port][/path/to/socket] -> SshTarget; ConfigError saying what is wrong."""
 
@@ -113,28 +122,62 @@ def parse_url(url: str, command: str = DEFAULT_COMMAND, name: str | None = None)
     return SshTarget(host, user, port or None, path, command, name)
 
 
+def is_url(text: str) -> bool:
+    """A host given as a URL rather than as a [[remote]]'s name."""
+    return text.startswith((SCHEME, UNIX_SCHEME))
+
+
+def parse_socket_url(url: str) -> Path:
+    """unix:///path/to/socket -> the path; ConfigError saying what is wrong."""
+    path = url.removeprefix(UNIX_SCHEME)
+    if not path.startswith("/") or "\0" in path:
+        raise ConfigError(
+            f"bad host {url!r}: expected unix:///path/to/socket, an absolute path after unix://"
+        )
+    return Path(path)
+
+
+def parse_host(url: str, command: str = DEFAULT_COMMAND, name: str | None = None) -> Target:
+    """A URL of either form as a target (ConfigError when it is neither)."""
+    if url.startswith(UNIX_SCHEME):
+        return parse_socket_url(url)
+    if not url.startswith(SCHEME):
+        raise ConfigError(f"bad host {url!r}: not a URL; expected {URL_FORMS}")
+    return parse_url(url, command, name)
+
+
 def resolve(
     host: str,
     remotes: Sequence[NamedRemote] = (),
     env: dict[str, str] | None = None,
     socket: str | None = None,
-) -> SshTarget:
-    """--host's value, a URL or a [[remote]] name, as a target. `socket` (--socket given with
-    --host) names the socket on that host. The command that starts oakd there is the remote's
-    `command`, else $OAKD_REMOTE_COMMAND, else `oakd`."""
+) -> Target:
+    """--host's value, a URL or a [[remote]] name, as a target: an SshTarget, or a Path for a
+    unix:// socket here. `socket` (--socket given with --host) names the socket on that host.
+    The command that starts oakd there is the remote's `command`, else $OAKD_REMOTE_COMMAND,
+    else `oakd`."""
     env = dict(os.environ) if env is None else env
     default_command = env.get("OAKD_REMOTE_COMMAND") or DEFAULT_COMMAND
-    if host.startswith(SCHEME):
-        target = parse_url(host, default_command)
+    target: Target
+    if is_url(host):
+        target = parse_host(host, default_command)
     else:
         named = {r.name: r for r in remotes}
         if host not in named:
             known = ", ".join(sorted(named)) or "none"
             raise ConfigError(
-                f"unknown host {host!r}: not an ssh:// URL, and no [[remote]] of the config has "
-                f"that name (known: {known}); use ssh://[user@]{host}, or add to the config:\n"
+                f"unknown host {host!r}: not an ssh:// or unix:// URL, and no [[remote]] of the "
+                f"config has that name (known: {known}); use ssh://[user@]{host}, or add to the "
+                "config:\n"
                 f'[[remote]]\nname = "{host}"\nurl = "ssh://user@{host}"'
             )
         remote = named[host]
-        target = parse_url(remote.url, remote.command or default_command, remote.name)
+        target = parse_host(remote.url, remote.command or default_command, remote.name)
+    if isinstance(target, Path):
+        if socket:
+            raise ConfigError(
+                f"--socket {socket!r} with the host {host!r}, which names a socket already: "
+                "give one of them"
+            )
+        return target
     return dataclasses.replace(target, socket=socket) if socket else target

@@ -70,7 +70,8 @@ def add_client_options(parser: argparse.ArgumentParser, json_flag: bool = True) 
     parser.add_argument(
         "--host",
         metavar="URL|NAME",
-        help="a daemon on another host: ssh://[user@]host[:port][/path/to/socket] or the name "
+        help="another daemon: ssh://[user@]host[:port][/path/to/socket], unix:///path/to/socket "
+        "(another socket here) or the name "
         "of a [[remote]] in the config (default: $OAKD_HOST; none: this host)",
     )
     parser.add_argument(
@@ -131,15 +132,17 @@ def daemon_target(
     if not host:
         return client_socket(args.socket, env)
     # Loaded only for a remote: the config and ssh are no concern of a local command.
-    from oakd.remote import SCHEME, resolve
+    from oakd.remote import is_url, resolve
     from oakd.ssh import SshTransport
 
     remotes = []
-    if not host.startswith(SCHEME):
+    if not is_url(host):
         from oakd.config import load_config
 
         remotes = load_config(None, env).remote
     target = resolve(host, remotes, env, socket=args.socket)
+    if isinstance(target, Path):
+        return target
     if batch is None:
         batch = not sys.stdin.isatty()
     return SshTransport(target, batch=batch, env=env)

@@ -30,7 +30,8 @@ def register(sub: Any) -> None:
         "--host",
         metavar="URL|NAME",
         action="append",
-        help="a daemon on another host: ssh://[user@]host[:port][/path/to/socket] or the name "
+        help="another daemon: ssh://[user@]host[:port][/path/to/socket], unix:///path/to/socket "
+        "(another socket here) or the name "
         "of a [[remote]] in the config; again for more daemons (default: $OAKD_HOST; none: "
         "this host)",
     )

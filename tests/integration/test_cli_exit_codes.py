@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from oakd.emulator.process import Fleet
-from tests.helpers import FAST, DaemonProcess, job_states, wait_online
+from tests.helpers import FAST, DaemonProcess, job_states, oakd, wait_online
 
 # Two cameras, a daemon and its depthai workers: a minute on a loaded machine.
 pytestmark = pytest.mark.timeout(300)
@@ -135,3 +136,17 @@ def test_a_reader_that_left_early_gets_a_quiet_exit(setup: Setup, buffered: bool
     for command in (("devices", "--json"), ("devices",), ("status",), ("jobs", "--json")):
         code, err = closed_stdout(setup.daemon, *command, buffered=buffered)
         assert (code, err) == (141, ""), (command, code, err)  # 128 + SIGPIPE, as cat or git
+
+
+def test_a_unix_host_reaches_another_socket_here(setup: Setup) -> None:
+    # `--host unix://PATH` goes where a host goes: the option, $OAKD_HOST, a [[remote]].
+    url = f"unix://{setup.daemon.socket}"
+    by_option = oakd("devices", "--json", "--host", url, env={"OAKD_SOCKET": "/nonexistent"})
+    assert by_option.returncode == 0, by_option.stderr
+    assert {d["id"] for d in json.loads(by_option.stdout)} == set(setup.ids)
+    by_env = oakd("status", env={"OAKD_HOST": url, "OAKD_SOCKET": "/nonexistent"})
+    assert by_env.returncode == 0, by_env.stderr
+    gone = oakd("status", "--host", f"unix://{setup.root}/none.sock")
+    assert gone.returncode == 3 and "none.sock" in gone.stderr
+    bad = oakd("status", "--host", "unix://relative.sock")
+    assert bad.returncode == 2 and "an absolute path after unix://" in bad.stderr

@@ -35,6 +35,7 @@ def test_a_bad_url_says_what_is_expected(url: str) -> None:
 def test_a_name_is_a_remote_of_the_config_and_socket_overrides_its_path() -> None:
     remotes = [RemoteEntry("plant-2", "ssh://ops@10.2.0.5/run/a.sock", command="/opt/oakd")]
     target = resolve("plant-2", remotes, env={}, socket="/run/b.sock")
+    assert isinstance(target, SshTarget)
     assert (target.destination, target.socket, target.command) == (
         "ops@10.2.0.5",
         "/run/b.sock",
@@ -47,10 +48,25 @@ def test_a_name_is_a_remote_of_the_config_and_socket_overrides_its_path() -> Non
 
 def test_the_remote_command_comes_from_the_remote_then_the_environment() -> None:
     env = {"OAKD_REMOTE_COMMAND": "~/venv/bin/oakd"}
-    assert resolve("ssh://h", env=env).command == "~/venv/bin/oakd"
-    assert resolve("ssh://h", env={}).command == "oakd"
-    named = [RemoteEntry("a", "ssh://h", command="/x/oakd")]
-    assert resolve("a", named, env=env).command == "/x/oakd"
+
+    def command(host: str, remotes: list[RemoteEntry], env: dict[str, str]) -> str:
+        target = resolve(host, remotes, env=env)
+        assert isinstance(target, SshTarget)
+        return target.command
+
+    assert command("ssh://h", [], env) == "~/venv/bin/oakd"
+    assert command("ssh://h", [], {}) == "oakd"
+    assert command("a", [RemoteEntry("a", "ssh://h", command="/x/oakd")], env) == "/x/oakd"
+
+
+def test_a_unix_url_is_another_socket_on_this_host() -> None:
+    assert resolve("unix:///run/oakd/b.sock", env={}) == Path("/run/oakd/b.sock")
+    named = [RemoteEntry("lab", "unix:///tmp/lab.sock")]
+    assert resolve("lab", named, env={}) == Path("/tmp/lab.sock")
+    with pytest.raises(ConfigError, match="an absolute path after unix://"):
+        resolve("unix://run/b.sock", env={})
+    with pytest.raises(ConfigError, match="give one of them"):
+        resolve("unix:///run/b.sock", env={}, socket="/run/c.sock")
 
 
 def test_the_ssh_command_line() -> None:
