@@ -10,7 +10,7 @@ why, and reconnects with its own backoff while the others go on."""
 from __future__ import annotations
 
 from collections.abc import Coroutine
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -25,10 +25,20 @@ from oakd.paths import client_socket
 from tui import details, hosts, model
 from tui.clock import Clock, LocalClock
 from tui.commands import OakdCommands
-from tui.connection import Backoff, ClientFactory, Connection, Daemon, Where, connect_client
+from tui.connection import (
+    Backoff,
+    ClientFactory,
+    Connection,
+    Daemon,
+    Dial,
+    Where,
+    connect_client,
+    dial_found,
+)
 from tui.flows import Flows
 from tui.messages import DeviceAnswered, JobsAnswered, ProjectUnwatched, ProjectWatched
 from tui.model import Wire
+from tui.screens.daemons import BrowserFactory, DaemonsScreen, lan_browser
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
 from tui.widgets.cameras_table import CamerasTable
@@ -38,6 +48,9 @@ from tui.widgets.keyed_table import KeyedTable
 from tui.widgets.log_panel import LogPanel
 from tui.widgets.projects_table import ProjectsTable
 from tui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from oakd.mdns.record import FoundDaemon
 
 DEVICE_EVENTS = (p.EVENT_DEVICE_ADDED, p.EVENT_DEVICE_CHANGED, p.EVENT_DEVICE_OFFLINE)
 # The field each event's data must have; events of other names are ignored.
@@ -71,6 +84,7 @@ class OakdApp(App[int]):
         Binding("3", "focus('projects')", "Focus projects", show=False),
         Binding("4", "focus('log')", "Focus log", show=False),
         Binding("z", "zoom", "Zoom panel", show=False),
+        Binding("D", "daemons", "Daemons on the LAN", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -81,8 +95,12 @@ class OakdApp(App[int]):
         clock: Clock | None = None,
         backoff: Backoff | None = None,
         daemons: list[Daemon] | None = None,
+        browser: BrowserFactory = lan_browser,
+        dial: Dial = dial_found,
     ) -> None:
         super().__init__()
+        self.browser = browser  # the mDNS browse of the daemons screen (D)
+        self.dial = dial  # how a daemon found there is reached
         self.socket_path = socket_path
         self.clock = clock or LocalClock()
         self.backoff = backoff
@@ -146,15 +164,41 @@ class OakdApp(App[int]):
         return next(iter(self.connections.values()))
 
     def add_daemon(self, daemon: Daemon) -> bool:
-        """Show one more daemon (several only); False when its label is taken already."""
-        if daemon.label in self.connections:
+        """Show one more daemon; False when its label is taken already. A TUI of one daemon
+        becomes one of several first (_show_hosts)."""
+        if daemon.label in self.connections or daemon.label == self._own_label():
             return False
+        if not self.several:
+            self._show_hosts()
         connection = Connection(self, daemon.where, daemon.factory, self.backoff, daemon.label)
         self.connections[daemon.label] = connection
         self.status.add(daemon.label, str(daemon.where))
         if self._mounted:
             self._run(connection)
         return True
+
+    def _own_label(self) -> str:
+        """The label the only daemon gets when a second one is added: its socket or URL."""
+        only = self.connections.get("")
+        return str(only.path) if only is not None else ""
+
+    def _show_hosts(self) -> None:
+        """From one daemon to several: tables get a host column and keys by daemon, the status
+        line a line per daemon, and the first daemon is reconnected under its label (its rows
+        come back from that snapshot, tagged: rows keyed the old way say no owner)."""
+        only = self.connections.pop("")
+        only.closed = True
+        self.workers.cancel_group(self, f"connection {only.label}")  # its finally hangs up
+        self.several = True
+        for table in (self.cameras, self.jobs, self.projects):
+            table.show_hosts()
+        self.status.show_hosts()
+        self.add_daemon(Daemon(str(only.path), only.path, only.factory))
+
+    def _current(self, host: str) -> bool:
+        # A message from a connection that is gone (the single daemon's, before _show_hosts)
+        # has nothing left to update.
+        return host in self.connections
 
     # -- the daemons --------------------------------------------------------------------------
 
@@ -163,6 +207,8 @@ class OakdApp(App[int]):
 
     def on_connection_connected(self, message: Connection.Connected) -> None:
         snapshot, host = message.snapshot, message.host
+        if not self._current(host):
+            return
         self.status.set_connected(str(snapshot.daemon.get("version", "")), host)
         minimum = model.minimum_bootloader(snapshot.daemon)
         self.cameras.replace_all(hosts.tag(snapshot.devices, host), minimum, host)
@@ -186,6 +232,8 @@ class OakdApp(App[int]):
 
     def on_connection_disconnected(self, message: Connection.Disconnected) -> None:
         host = message.host
+        if not self._current(host):
+            return
         self.status.set_disconnected(message.reason, message.attempt, message.ever_connected, host)
         if self.several:
             self._set_down(host, True)
@@ -204,6 +252,8 @@ class OakdApp(App[int]):
         # Device and job updates are applied once per batch: one sort, one repaint. Every
         # wire is tagged with its daemon first (tui/hosts.py): it updates that daemon's rows.
         host = message.host
+        if not self._current(host):
+            return
         devices: list[Wire] = []
         jobs: list[Wire] = []
         progress: dict[str, Wire] = {}
@@ -436,6 +486,21 @@ class OakdApp(App[int]):
         """Show every key."""
         self.push_screen(HelpScreen(help_sections()))
 
+    def action_daemons(self) -> None:
+        """The daemons announced on the LAN; the one chosen is added."""
+        shown = {*self.connections, *(str(c.path) for c in self.connections.values())}
+
+        def chosen(found: FoundDaemon | None) -> None:
+            if found is None:
+                return
+            daemon = self.dial(found)
+            if self.add_daemon(daemon):
+                self.say("info", f"added {daemon.label} ({daemon.where})")
+            else:
+                self.notify(f"{daemon.label} is shown already", severity="warning")
+
+        self.push_screen(DaemonsScreen(shown, self.browser), chosen)
+
     def action_zoom(self) -> None:
         """Maximize the focused panel, or restore the layout."""
         if self.screen.maximized is not None:
@@ -470,13 +535,20 @@ def make_app(
     clock: Clock | None = None,
     backoff: Backoff | None = None,
     daemons: list[Daemon] | None = None,
+    dial: Dial = dial_found,
 ) -> OakdApp:
-    """The app, with what tests inject: socket, client factory, clock, reconnect delays; or
-    the daemons to show (`oakd tui --host a --host b`), each labelled."""
+    """The app, with what tests inject: socket, client factory, clock, reconnect delays, how
+    a daemon found on the LAN is reached; or the daemons to show (`oakd tui --host a --host
+    b`), each labelled."""
     if daemons:
         path: Where = daemons[0].where
     else:
         path = socket_path if socket_path is not None else client_socket(None)
     return OakdApp(
-        path, client_factory=client_factory, clock=clock, backoff=backoff, daemons=daemons
+        path,
+        client_factory=client_factory,
+        clock=clock,
+        backoff=backoff,
+        daemons=daemons,
+        dial=dial,
     )

@@ -55,6 +55,9 @@ class PaletteHost(Protocol):
     def action_help(self) -> None:
         """Show the keys."""
 
+    def action_daemons(self) -> None:
+        """The daemons on the LAN, to add one."""
+
     def action_focus(self, widget_id: str) -> Any:
         """Focus a panel."""
 
@@ -93,6 +96,7 @@ class OakdCommands(Provider):
             ("Network config of the selected cameras…", app.action_network_config, "DHCP/static"),
             ("Filter cameras", app.action_filter, "/"),
             ("Show keys", app.action_help, "?"),
+            ("Daemons on the LAN…", app.action_daemons, "D: found by mDNS, enter adds one"),
             ("Clear the log", app.log_panel.action_clear_log, "ctrl+l in the log"),
         ]
         for action, op in OPERATIONS.items():

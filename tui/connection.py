@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.message import Message
 from textual.message_pump import MessagePump
@@ -21,8 +21,11 @@ from textual.message_pump import MessagePump
 from oakd.client import Client, unreachable
 from oakd.errors import DaemonUnreachable, ErrorCode, OakdError, RemoteError
 from oakd.protocol import ListDevices, ListJobs, ListProjects, Request, Status
-from oakd.remote import SshTarget
+from oakd.remote import SshTarget, parse_url
 from oakd.ssh import SshTransport
+
+if TYPE_CHECKING:  # zeroconf loads only for the daemons screen
+    from oakd.mdns.record import FoundDaemon
 
 CLIENT_NAME = "oakd-tui"
 MAX_BATCH = 500  # events relayed in one message at most
@@ -77,6 +80,16 @@ class Daemon:
     label: str
     where: Where
     factory: ClientFactory = connect_client
+
+
+Dial = Callable[["FoundDaemon"], Daemon]  # a daemon found on the LAN -> how the TUI reaches it
+
+
+def dial_found(found: FoundDaemon) -> Daemon:
+    """A daemon `oakd daemons` found, reached as `--host URL` would: over ssh, named by its
+    instance name ("oakd on plant-2")."""
+    target = parse_url(found.url())
+    return Daemon(found.name, target.label, remote_client_factory(target))
 
 
 def lost(where: Where, why: str) -> DaemonUnreachable:

@@ -123,6 +123,12 @@ class CamerasTable(KeyedTable):
         # Each daemon's flash.min_bootloader, by host label; None: flag nothing.
         self.min_bootloaders: dict[str, Version | None] = {}
 
+    def forget_rows(self) -> None:
+        self.devices.clear()
+        self.marked.clear()
+        self.min_bootloaders.clear()
+        self.post_message(self.MarksChanged(frozenset()))
+
     def minimum_for(self, device: Wire) -> Version | None:
         """The minimum bootloader of the daemon that owns `device`."""
         return self.min_bootloaders.get(hosts.host_of(device))

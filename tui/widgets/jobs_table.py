@@ -113,6 +113,10 @@ class JobsTable(KeyedTable):
         ]
         return states.count("running"), states.count("queued")
 
+    def forget_rows(self) -> None:
+        self.jobs.clear()
+        self._dirty.clear()
+
     def replace_all(self, jobs: list[Wire], host: str = "") -> None:
         """A fresh list from daemon `host` after (re)connecting; other daemons' jobs stay."""
         others = {k: j for k, j in self.jobs.items() if hosts.host_of(j) != host}

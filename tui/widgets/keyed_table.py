@@ -87,6 +87,28 @@ class KeyedTable(DataTable[Text]):
         self._shown = [key for key, _, _ in self.columns_used]
         self._fit_pending = False
 
+    def show_hosts(self) -> None:
+        """From now on rows of several daemons: a host column, keys by daemon. The rows keyed
+        the single-daemon way are dropped (forget_rows), since their keys no longer say whose
+        they are: the daemon's next snapshot brings them back, keyed and tagged."""
+        if self.several:
+            return
+        self.several = True
+        self.columns_used = self._with_host(self.COLUMNS)
+        self.importance = self._with_host_key(self.IMPORTANCE or [k for k, _, _ in self.COLUMNS])
+        self.sorted_by = ("host", *self.SORTED_BY)
+        self.forget_rows()
+        self._cells.clear()
+        self._given.clear()
+        self._shown = [key for key, _, _ in self.columns_used]
+        self.clear(columns=True)
+        for key, title, width in self.columns_used:
+            self.add_column(title, key=key, width=width)
+        self._refit_soon()
+
+    def forget_rows(self) -> None:
+        """Drop what the table keeps of its rows (each table its own data): show_hosts."""
+
     def _with_host(self, columns: Sequence[Column]) -> tuple[Column, ...]:
         if not self.several:
             return tuple(columns)

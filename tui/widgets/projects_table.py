@@ -70,6 +70,10 @@ class ProjectsTable(KeyedTable):
         key = self.highlighted_key()
         return self.projects.get(key) if key is not None else None
 
+    def forget_rows(self) -> None:
+        self.projects.clear()
+        self.unserved.clear()
+
     def replace_all(self, projects: list[Wire] | None, host: str = "") -> None:
         """A fresh list from daemon `host` after (re)connecting (None when it has no projects
         request); other daemons' projects stay."""

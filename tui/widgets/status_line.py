@@ -51,6 +51,13 @@ class StatusLine(Static):
         self.set_class(self.several, "-several")  # a line per daemon
         self._show()
 
+    def show_hosts(self) -> None:
+        """One line per daemon from now on (a daemon was added to a single-daemon TUI); the
+        daemons are added again under their labels."""
+        self.several = True
+        self.entries.clear()
+        self.set_class(True, "-several")
+
     def add(self, host: str, where: str) -> None:
         """A daemon to show (with several)."""
         self.entries.setdefault(host, Entry(where))
