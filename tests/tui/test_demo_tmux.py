@@ -13,9 +13,8 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import pytest
 from oakd.demo.stale import remove_stale
 from oakd.emulator.fleet import mxid_for_index
 from tests.helpers import oakd, wait_for
+from tests.tui.tmux import Tmux
 
 pytestmark = [
     pytest.mark.timeout(400),
@@ -92,73 +92,6 @@ def descendants(root: int) -> set[Proc]:
 
 # The suite's environment has COLUMNS=80 and LINES=24 (a plugin sets them). Textual obeys them
 # over the terminal's real size: the panes' programs must not inherit them.
-TERMINAL_ENV = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-
-
-class Tmux:
-    """A tmux server of the test's own, with one window."""
-
-    def __init__(self, root: Path) -> None:
-        self.socket = str(root / "tmux.sock")
-
-    def run(self, *args: str) -> str:
-        result = subprocess.run(
-            ["tmux", "-S", self.socket, *args],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=TERMINAL_ENV,
-        )
-        return result.stdout
-
-    def start(self, command: str, env: dict[str, str], size: tuple[int, int]) -> None:
-        exports = " ".join(f"{k}={v}" for k, v in env.items())
-        width, height = size
-        self.run(
-            "new-session",
-            "-d",
-            *("-x", str(width), "-y", str(height), "-s", "demo"),
-            # The pane stays after the demo, with its last words and exit status on screen.
-            f'env {exports} {command}; echo "demo exited: $?"; sleep 60',
-        )
-        assert self.size() == size
-
-    def size(self) -> tuple[int, int]:
-        width, height = self.run(
-            "display-message", "-p", "-t", "demo", "#{pane_width} #{pane_height}"
-        ).split()
-        return int(width), int(height)
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "demo")
-
-    def wait(self, check: Callable[[str], bool], timeout: float, what: str) -> str:
-        """Until the screen passes `check`; returns it. On timeout the error shows it."""
-        last = [""]
-
-        def passes() -> str:
-            last[0] = self.screen()
-            return last[0] if check(last[0]) else ""
-
-        try:
-            return wait_for(passes, timeout, what, interval=0.5)
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}; the screen at {self.size()}:\n{last[0]}") from None
-
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", "demo", *keys)
-
-    def server_pid(self) -> int:
-        return int(self.run("display-message", "-p", "-t", "demo", "#{pid}"))
-
-    def pane_pid(self) -> int:
-        """The pane's shell, which runs the demo."""
-        return int(self.run("display-message", "-p", "-t", "demo", "#{pane_pid}"))
-
-    def kill(self) -> None:
-        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
-
-
 class DemoRun:
     """One `oakd demo` in the tmux window, with what it was started with."""
 
@@ -332,7 +265,7 @@ def test_the_demo_shows_three_cameras_at_160x48_reflashes_them_and_q_stops_it_al
 
     started = run.snapshot()
     tmux.keys("q")
-    screen = tmux.wait(lambda s: "demo exited: 0" in s, 60, "the demo to stop")
+    screen = tmux.wait(lambda s: "exited: 0" in s, 60, "the demo to stop")
     run.assert_all_gone(started)
     assert run.leftovers() == []
     # The TUI gave the screen back: what the demo said before it, and its last words.
