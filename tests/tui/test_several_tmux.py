@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,8 @@ CONFIG = "[discovery]\ninterval_s = 0.5\n[daemon]\nannounce = false\n"
 
 @pytest.fixture
 def two_daemons(short_tmp: Path) -> Iterator[tuple[DaemonProcess, DaemonProcess, Fleet]]:
-    fleet = Fleet(count=1, **{**FAST, "state_dir": short_tmp / "cameras"}).start()
+    options: dict[str, Any] = {**FAST, "state_dir": short_tmp / "cameras"}
+    fleet = Fleet(count=1, **options).start()
     daemons = []
     for name in ("a", "b"):
         root = short_tmp / name
