@@ -14,6 +14,11 @@ from oakd.build.output import DEFAULT_LIMIT, CapturedOutput
 from oakd.build.project import Project
 from oakd.config import BuildSection, ProjectEntry
 
+NO_NODES = (
+    "the pipeline has no nodes: the camera would boot an app that does nothing; create the "
+    "nodes in the pipeline that create_pipeline() returns"
+)
+
 
 class Outcome(str, Enum):
     """How a build ended."""
@@ -116,6 +121,16 @@ class BuildResult:
         """The fingerprint was known: nothing that matters changed since it was built."""
         return self.outcome is Outcome.UNCHANGED
 
+    @property
+    def warnings(self) -> list[str]:
+        """What built but is likely not what the user meant."""
+        if not self.ok:
+            return []
+        found = []
+        if not self.nodes:
+            found.append(NO_NODES)
+        return found
+
     def node_summary(self) -> str:
         """'3 nodes: 2 Script, 1 ColorCamera'."""
         counts = Counter(node.type for node in self.nodes)
@@ -157,4 +172,5 @@ class BuildResult:
             },
             "depthai_version": self.depthai_version or None,
             "unconfined": self.unconfined or None,
+            "warnings": self.warnings,
         }

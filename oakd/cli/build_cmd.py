@@ -119,6 +119,8 @@ def _build(args: argparse.Namespace) -> int:
         print_json(data)
     else:
         _print_result(result, args.output if not copied_error else None)
+    for warning in result.warnings:  # on stderr with --json too: a script's log shows it
+        print(f"oakd: warning: {warning}", file=sys.stderr)
     if copied_error:
         return fail(copied_error, EXIT_FAILED)
     return EXIT_OK if result.ok else EXIT_FAILED

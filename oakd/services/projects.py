@@ -272,6 +272,8 @@ class ProjectService:
         result = await self._build(project)
         if result.unconfined:
             log.warning("%s: the build was not confined: %s", project.path, result.unconfined)
+        for warning in result.warnings:
+            log.warning("%s: %s", project.path, warning)
         flashed: list[str] = []
         if result.ok:
             flashed, note = self._flash(project, result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from oakd.build.model import NO_NODES
 from oakd.core.package import read_section
 from tests.build.conftest import Built
 from tests.build.projects import write_project
@@ -65,3 +66,20 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert oakd("build").returncode == 2
     both = oakd("build", str(tmp_path), "--check", "-o", str(tmp_path / "x.dap"))
     assert both.returncode == 2 and "--check makes no package" in both.stderr
+
+
+def test_a_pipeline_with_no_nodes_builds_with_a_warning(tmp_path: Path) -> None:
+    code = "import depthai as dai\n\ndef create_pipeline():\n    return dai.Pipeline()\n"
+    project = write_project(tmp_path, code, name="empty")
+    cache = str(tmp_path / "cache")
+    plain = oakd("build", str(project), "--check", "--cache-dir", cache)
+    assert plain.returncode == 0, plain.stderr
+    assert "nodes    no nodes" in plain.stdout
+    assert "oakd: warning: the pipeline has no nodes" in plain.stderr
+    scripted = oakd("build", str(project), "--check", "--cache-dir", cache, "--json")
+    assert scripted.returncode == 0, scripted.stderr
+    assert json.loads(scripted.stdout)["warnings"] == [NO_NODES]
+    assert "oakd: warning: the pipeline has no nodes" in scripted.stderr
+    # A pipeline with a node has none.
+    fine = oakd("build", str(write_project(tmp_path)), "--check", "--cache-dir", cache, "--json")
+    assert json.loads(fine.stdout)["warnings"] == []
