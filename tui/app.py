@@ -67,6 +67,11 @@ NO_CAMERAS = (
     "a camera on another subnet is found only if the daemon's config lists its address."
 )
 NO_MATCH = "No camera matches the filter (escape clears it)."
+NO_DAEMON = (
+    "No daemon reachable, so no cameras to show (the line at the top says what was tried). "
+    "Start one with `oakd daemon` (or `oakd service install` for a service), or try oakd with "
+    "emulated cameras: `uv run oakd demo`. This screen connects as soon as one answers."
+)
 
 
 class OakdApp(App[int]):
@@ -240,6 +245,7 @@ class OakdApp(App[int]):
         if message.attempt == 1:
             level = "warning" if message.ever_connected else "error"
             self.say(level, self._named(host, message.reason))
+        self.refresh_counts()
 
     def _set_down(self, host: str, down: bool) -> None:
         """Dim a dropped daemon's rows (several only: alone, the status line says it all)."""
@@ -338,7 +344,12 @@ class OakdApp(App[int]):
             title += f" · {len(self.cameras.marked)} marked"
         if self.cameras.filter_text:
             title += f" · filter: {self.cameras.filter_text}"
-        empty = NO_MATCH if self.cameras.devices else NO_CAMERAS
+        if self.cameras.devices:
+            empty = NO_MATCH
+        elif any(c.connected for c in self.connections.values()):
+            empty = NO_CAMERAS
+        else:
+            empty = NO_DAEMON
         shown = (title, empty, not self.cameras.row_count)
         if shown == self._shown:
             return

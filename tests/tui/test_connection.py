@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Static
+
 from oakd.protocol import EVENT_DEVICE_ADDED, ListDevices
 from tests.tui import data
 from tests.tui.data import mxid
@@ -24,12 +26,17 @@ async def test_no_daemon_says_how_to_start_one_then_connects(short_tmp: Path) ->
         assert f"no oakd daemon reachable at {path} (no socket file)" in text
         assert "Start one with `oakd daemon`" in text
         assert "Start one with `oakd daemon`" in app.log_panel.text()
+        empty = app.query_one("#cameras-empty", Static)
+        assert empty.display and "No daemon reachable" in str(empty.render())
         daemon = StandInDaemon(path)
-        daemon.devices = [data.device(1, "front")]
+        daemon.devices = []
         daemon.start()
         try:
             await connected(pilot)
-            assert app.cameras.visible_ids() == [mxid(1)]
+            await until(pilot, lambda: "No cameras yet" in str(empty.render()), "no cameras")
+            daemon.publish(EVENT_DEVICE_ADDED, data.device(1, "front"))
+            await until(pilot, lambda: app.cameras.visible_ids() == [mxid(1)], "the camera")
+            assert not empty.display
         finally:
             daemon.stop()
 
