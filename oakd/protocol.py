@@ -100,6 +100,22 @@ class Subscribe(Request):
     topics: list[str] = field(default_factory=lambda: list(EVENT_TOPICS))
 
 
+def needs_confirmation(what: str, field_name: str = "confirm") -> str:
+    """A confirmation_required error's message: what would be lost, then how an API client
+    confirms. Clients that confirm their own way (the CLI's --yes or [y/N]) take `what` back
+    with confirmation_subject."""
+    return f"{what}. {_CONFIRM_HINT.format(field_name)}"
+
+
+def confirmation_subject(message: str) -> str:
+    """The `what` of a needs_confirmation message (the message itself if it is not one)."""
+    head, hint, _ = message.rpartition(". " + _CONFIRM_HINT.split("{}")[0])
+    return head if hint else message
+
+
+_CONFIRM_HINT = "Confirm it explicitly: send it again with {}: true"
+
+
 @dataclass(frozen=True)
 class DestructiveRequest(Request):
     """An operation that loses something on the camera: refused unless `confirm` is true."""

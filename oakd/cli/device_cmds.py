@@ -8,7 +8,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oakd.cli.common import EXIT_FAILED, EXIT_OK, add_client_options, print_json, run_client
+from oakd.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    add_client_options,
+    fail,
+    print_json,
+    run_client,
+)
+from oakd.cli.confirm import call_confirmed
 from oakd.core.jobs import FINAL_STATES
 from oakd.protocol import (
     EVENT_JOB_CHANGED,
@@ -26,6 +34,7 @@ from oakd.protocol import (
 )
 
 FINAL = {s.value for s in FINAL_STATES}
+CANCELLED = "cancelled: nothing was sent"  # the person said no at the [y/N]
 
 if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
     from oakd.client import Client
@@ -79,7 +88,12 @@ def register(sub: Any) -> None:
 
 
 def _destructive_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="confirm without being asked (scripts: without a terminal nothing asks); "
+        "this cannot be undone",
+    )
     p.add_argument("--wait", action="store_true", help="show progress; exit 1 if it fails")
     add_client_options(p)
 
@@ -88,7 +102,11 @@ def inspect(args: argparse.Namespace) -> int:
     """Inspect one camera and print what was read."""
 
     async def work(client: Client) -> int:
-        device = await client.call(Inspect(device=args.device, yes=args.yes), timeout=180)
+        sent, device = await call_confirmed(
+            client, Inspect(device=args.device, yes=args.yes), args, timeout=180
+        )
+        if not sent:
+            return fail(CANCELLED, EXIT_FAILED)
         if args.json:
             print_json(device)
             return EXIT_OK
@@ -145,7 +163,8 @@ def cancel(args: argparse.Namespace) -> int:
 
 
 def destructive(args: argparse.Namespace) -> int:
-    """reset, clear, netconfig, bootloader-update: the daemon itself insists on --yes."""
+    """reset, clear, netconfig, bootloader-update: the daemon itself insists on a confirmation
+    (--yes, or a yes at the prompt: oakd/cli/confirm.py)."""
     request: Request
     if args.command == "reset":
         request = FactoryReset(device=args.device, confirm=args.yes)
@@ -171,7 +190,9 @@ async def submit(client: Client, request: Request, args: argparse.Namespace) -> 
     """Send a job-making request; print the jobs, or follow them with --wait."""
     if args.wait:
         await client.subscribe(["job"])  # before the request: no event can be missed
-    answer = await client.call(request)
+    sent, answer = await call_confirmed(client, request, args)
+    if not sent:
+        return fail(CANCELLED, EXIT_FAILED)
     jobs: list[dict[str, Any]] = answer if isinstance(answer, list) else [answer]
     if not args.wait:
         if args.json:

@@ -33,7 +33,12 @@ from oakd.core.package import (
 from oakd.core.registry import DeviceRegistry
 from oakd.core.versions import Version
 from oakd.errors import ErrorCode, OakdError
-from oakd.protocol import EVENT_DEVICE_CHANGED, EVENT_JOB_CHANGED, EVENT_JOB_PROGRESS
+from oakd.protocol import (
+    EVENT_DEVICE_CHANGED,
+    EVENT_JOB_CHANGED,
+    EVENT_JOB_PROGRESS,
+    needs_confirmation,
+)
 from oakd.services.bus import EventBus
 from oakd.services.store import Store
 from oakd.services.workers import WorkerPool
@@ -172,8 +177,9 @@ class FlashEngine:
         device = self.registry.resolve(device_ref)
         if kind in DESTRUCTIVE and not confirm:
             raise OakdError(
-                f"this {kind.value.replace('_', ' ')} {LOSSES[kind]}, on camera {device.id}. "
-                "Confirm it explicitly (confirm: true in the API, --yes on the command line)",
+                needs_confirmation(
+                    f"this {kind.value.replace('_', ' ')} on camera {device.id} {LOSSES[kind]}"
+                ),
                 ErrorCode.CONFIRMATION_REQUIRED,
             )
         self._preflight(device)
@@ -219,9 +225,11 @@ class FlashEngine:
         self._preflight(device)
         if device.state is DeviceState.FLASH_BOOTED and not yes:
             raise OakdError(
-                f"camera {device.id} is running its app: inspecting it reboots it into the "
-                "bootloader, which stops the app until the camera restarts it. Confirm with "
-                "yes: true (--yes on the command line)",
+                needs_confirmation(
+                    f"camera {device.id} is running its app: inspecting it reboots it into the "
+                    "bootloader, which stops the app until the camera restarts it",
+                    "yes",
+                ),
                 ErrorCode.CONFIRMATION_REQUIRED,
             )
         job = self.queue.active_on(device.id)

@@ -58,7 +58,8 @@ def test_a_missing_yes_exits_2(setup: Setup) -> None:
     for command in (["reset"], ["clear"], ["clear", "--config"], ["bootloader-update"]):
         result = setup.daemon.cli(*command[:1], camera, *command[1:])
         assert result.returncode == 2, (command, result.stderr)
-        assert "--yes" in result.stderr and "[confirmation_required]" in result.stderr
+        assert "add --yes to confirm" in result.stderr, result.stderr
+        assert "[confirmation_required]" in result.stderr and "confirm: true" not in result.stderr
     result = setup.daemon.cli("netconfig", camera, "--dhcp")
     assert result.returncode == 2, result.stderr
     assert job_states(setup.daemon) == {}  # nothing was queued

@@ -247,7 +247,10 @@ def test_destructive_operations_need_confirmation_and_do_what_the_field_notes_sa
     ):
         unconfirmed = daemon.cli(*command[:1], ident, *command[1:])
         assert unconfirmed.returncode == 2  # usage: --yes is missing
-        assert "Confirm it explicitly" in unconfirmed.stderr, unconfirmed.stderr
+        # What would be lost, and the flag to add; not the API's wording.
+        assert f"on camera {ident} " in unconfirmed.stderr
+        assert ": add --yes to confirm" in unconfirmed.stderr
+        assert "confirm: true" not in unconfirmed.stderr, unconfirmed.stderr
     assert job_states(daemon) == {}
 
     bad = daemon.cli(

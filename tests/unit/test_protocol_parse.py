@@ -30,10 +30,12 @@ from oakd.protocol import (
     Subscribe,
     Unwatch,
     Watch,
+    confirmation_subject,
     decode,
     encode,
     failure,
     make_request,
+    needs_confirmation,
     parse_request,
     valid_id,
 )
@@ -369,3 +371,11 @@ def test_a_message_holding_a_lone_surrogate_can_still_be_sent() -> None:
     error = refused({"id": 1, "type": "inspect", "params": {"device": CAM, "\ud800": 1}})
     frame = encode(failure(None, error))
     assert frame.isascii() and json.loads(frame)["error"]["code"] == "bad_params"
+
+
+def test_a_confirmation_message_gives_back_what_would_be_lost() -> None:
+    message = needs_confirmation("this reset on camera C erases it all")
+    assert message.endswith("send it again with confirm: true")
+    assert confirmation_subject(message) == "this reset on camera C erases it all"
+    assert confirmation_subject(needs_confirmation("x. y", "yes")) == "x. y"
+    assert confirmation_subject("something else. entirely") == "something else. entirely"
