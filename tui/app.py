@@ -424,6 +424,9 @@ class OakdApp(App[int]):
         """The first daemon's label: where a request naming no camera goes."""
         return next(iter(self.connections))
 
+    def project_for(self, device: Wire) -> str | None:
+        return self.projects.watched_for(device)
+
     def label_of(self, device_id: str) -> str:
         """What a person calls the camera, by row key (its alias, else its MX ID)."""
         return self.cameras.label_of(device_id)

@@ -88,6 +88,9 @@ class FlowHost(Protocol):
     def label_of(self, device_id: str) -> str:
         """What a person calls the camera (by row key, tui/hosts.py)."""
 
+    def project_for(self, device: Wire) -> str | None:
+        """The watched project that flashes this camera, if one does."""
+
     def say(self, level: str, message: str, source: str = ...) -> None:
         """A line in the log panel."""
 
@@ -133,7 +136,10 @@ class Flows:
             self.host.no_camera()
             return
         names = [model.label(d) for d in devices]
-        choice = await self.host.push_screen_wait(FlashScreen(names, initial=self.host.last_path))
+        # The project that flashes these cameras is what a person re-flashes; else what they
+        # typed last time.
+        initial = self.host.project_for(devices[0]) or self.host.last_path
+        choice = await self.host.push_screen_wait(FlashScreen(names, initial=initial))
         if choice is None:
             return
         self.host.last_path = choice.project or choice.package or ""
@@ -144,7 +150,7 @@ class Flows:
         names = [model.label(d) for d in devices]
         source = choice.project or choice.package or ""
         what = f"flash {model.project_name(source)} to {', '.join(names)}"
-        force = False
+        force = choice.force
         while True:
             body = Flash(
                 devices=[str(d["id"]) for d in devices],

@@ -127,6 +127,37 @@ async def test_the_flash_dialog_can_ask_for_the_whole_package(
         assert flash.full and flash.package == str(package)
 
 
+async def test_the_flash_dialog_offers_the_cameras_project_and_a_force_box(
+    standin: StandInDaemon, tmp_path: Path
+) -> None:
+    project = tmp_path / "blink"
+    project.mkdir()
+    standin.devices = CAMERAS
+    standin.projects = [data.project(str(project), devices=[mxid(1)])]
+    app = build_app(standin.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected(pilot)
+        await pilot.press("down", "f")  # front, the project's target
+        screen = await screen_of(pilot, FlashScreen)
+        assert screen.query_one("#flash-path", Input).value == str(project)
+        # Past "whole package", check "force", back to the path, flash.
+        await pilot.press("tab", "tab", "space", "shift+tab", "shift+tab", "enter")
+        [flash] = await until_sent(pilot, standin, Flash)
+        assert flash.project == str(project) and flash.force and not flash.full
+        # A camera no project flashes: the path typed last.
+        other = tmp_path / "other"
+        other.mkdir()
+        await pilot.press("down", "f")  # side
+        screen = await screen_of(pilot, FlashScreen)
+        assert screen.query_one("#flash-path", Input).value == str(project)
+        screen.query_one("#flash-path", Input).value = str(other)
+        await pilot.press("enter")
+        await until_sent(pilot, standin, Flash, count=2)
+        await pilot.press("up", "up", "f")  # back: no project either, the last path
+        screen = await screen_of(pilot, FlashScreen)
+        assert screen.query_one("#flash-path", Input).value == str(other)
+
+
 async def test_a_refused_flash_of_an_old_bootloader_can_be_forced(
     standin: StandInDaemon, tmp_path: Path
 ) -> None:

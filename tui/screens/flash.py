@@ -19,11 +19,13 @@ from tui.suggest import PathSuggester
 @dataclass(frozen=True)
 class FlashChoice:
     """Exactly one of `project` and `package`, as absolute paths (the daemon has another cwd);
-    `full`: write the whole package, never a delta."""
+    `full`: write the whole package, never a delta; `force`: even on a bootloader older than
+    the daemon's minimum (as `oakd flash --force`)."""
 
     project: str | None = None
     package: str | None = None
     full: bool = False
+    force: bool = False
 
 
 def choose(text: str, cwd: Path | None = None) -> FlashChoice | str:
@@ -64,9 +66,10 @@ class FlashScreen(ModalScreen[FlashChoice | None]):
                 id="flash-path",
             )
             yield Checkbox("write the whole package (no delta)", id="flash-full", compact=True)
+            yield Checkbox("flash even an old bootloader (force)", id="flash-force", compact=True)
             yield Static("", id="flash-error", classes="dialog-error")
             yield Label(
-                "→ completes the path · tab, space: whole package · enter flashes · escape cancels",
+                "→ completes the path · tab, space: the boxes · enter flashes · escape cancels",
                 classes="dialog-hint",
             )
             with Horizontal(classes="dialog-buttons"):
@@ -89,7 +92,13 @@ class FlashScreen(ModalScreen[FlashChoice | None]):
         if isinstance(result, str):
             self.query_one("#flash-error", Static).update(Content(result))
             return
-        self.dismiss(replace(result, full=self.query_one("#flash-full", Checkbox).value))
+        self.dismiss(
+            replace(
+                result,
+                full=self.query_one("#flash-full", Checkbox).value,
+                force=self.query_one("#flash-force", Checkbox).value,
+            )
+        )
 
     def action_cancel(self) -> None:
         """Flash nothing."""

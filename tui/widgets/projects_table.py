@@ -116,6 +116,15 @@ class ProjectsTable(KeyedTable):
         self.upsert(project)
         return project
 
+    def watched_for(self, device: Wire) -> str | None:
+        """The path of the project that flashes `device` (a camera's wire), if one does."""
+        camera = hosts.key_of(device)
+        for key in sorted(self.projects):
+            project = self.projects[key]
+            if any(self._camera(project, d) == camera for d in project.get("devices") or []):
+                return str(project["path"])
+        return None
+
     def forget(self, key: str) -> None:
         """Forget a project (unwatched), by row key."""
         if self.projects.pop(key, None) is not None:
