@@ -208,7 +208,8 @@ class Flows:
             self.host.no_camera()
             return
         names = [model.label(d) for d in devices]
-        choice = await self.host.push_screen_wait(NetworkScreen(names))
+        current = [model.network_settings(d) for d in devices]
+        choice = await self.host.push_screen_wait(NetworkScreen(names, current))
         if choice is None:
             return
         body = network_confirmation(devices, choice.describe())

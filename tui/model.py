@@ -7,6 +7,7 @@ has not inspected a camera, or an older daemon, leaves fields out.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from typing import Any
 
@@ -66,6 +67,39 @@ def bootloader_version(device: Wire) -> str | None:
     """The bootloader version an inspection read, if any."""
     version = _section(device, "bootloader").get("version")
     return str(version) if version else None
+
+
+def network_settings(device: Wire) -> dict[str, Any] | None:
+    """The network config an inspection read: {} for none written (DHCP, the factory
+    default), None when no inspection read it."""
+    inspection = device.get("inspection")
+    if not isinstance(inspection, dict) or "network" not in inspection:
+        return None
+    network = inspection["network"]
+    return network if isinstance(network, dict) else {}
+
+
+def describe_network(settings: dict[str, Any] | None) -> str:
+    """A camera's network settings in words, as read (network_settings)."""
+    if settings is None:
+        return "not read yet (inspect the camera, i, to read it)"
+    if not settings:
+        return "DHCP (no config written: the factory default)"
+    if not settings.get("static"):
+        return "DHCP"
+    dns = f", DNS {settings['dns']}" if settings.get("dns") else ""
+    return (
+        f"static {settings.get('address')}/{prefix_of(settings.get('mask'))}, gateway "
+        f"{settings.get('gateway')}{dns}"
+    )
+
+
+def prefix_of(mask: Any) -> str:
+    """255.255.255.0 -> '24' (the mask itself when it is no mask)."""
+    try:
+        return str(ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen)
+    except ValueError:
+        return str(mask)
 
 
 def minimum_bootloader(status: Wire) -> Version | None:

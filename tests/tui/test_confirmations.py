@@ -8,7 +8,7 @@ with recording handlers), until the end-to-end test can run against the real dae
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, RadioButton
 
 from oakd.protocol import (
     BootloaderUpdate,
@@ -134,9 +134,12 @@ async def test_static_network_config_is_checked_then_confirmed(standin: StandInD
         await pilot.press("enter")
         error = form.query_one("#net-error")
         await until(
-            pilot, lambda: "not in 192.168.1.0/24" in str(error.render()), "the gateway error"
+            pilot,
+            lambda: "gateway: 192.168.2.1 is not in 192.168.1.0/24" in str(error.render()),
+            "the gateway error, naming the field",
         )
         form.query_one("#net-gateway", Input).value = "192.168.1.1"
+        await until(pilot, lambda: not str(error.render()).strip(), "the old error gone")
         form.query_one("#net-dns", Input).value = "192.168.1.1"
         await pilot.click("#next")
         confirm = await screen_of(pilot, ConfirmScreen)
@@ -153,6 +156,46 @@ async def test_static_network_config_is_checked_then_confirmed(standin: StandInD
             dns="192.168.1.1",
             confirm=True,
         )
+
+
+async def test_the_network_dialog_shows_the_settings_read_and_starts_from_them(
+    standin: StandInDaemon,
+) -> None:
+    static = data.device(1, "front", bootloader="0.0.28")
+    static["inspection"]["network"] = {
+        "static": True,
+        "address": "10.2.0.50",
+        "mask": "255.255.255.0",
+        "gateway": "10.2.0.1",
+        "dns": "10.2.0.2",
+        "mac": "44:a9:2c:00:00:01",
+    }
+    factory = data.device(2, "back", bootloader="0.0.28")
+    factory["inspection"]["network"] = None  # no config written
+    standin.devices = [static, factory, data.device(3, "side")]
+    app = build_app(standin.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected(pilot)
+        app.cameras.restore_cursor(mxid(1))
+        await pilot.press("n")
+        form = await screen_of(pilot, NetworkScreen)
+        now = str(form.query_one("#net-current").render())
+        assert "front now: static 10.2.0.50/24, gateway 10.2.0.1, DNS 10.2.0.2" in now
+        assert form.query_one("#net-static", RadioButton).value
+        assert form.query_one("#net-address", Input).value == "10.2.0.50/24"
+        assert form.query_one("#net-address", Input).display
+        assert form.query_one("#net-gateway", Input).value == "10.2.0.1"
+        await pilot.press("escape")
+        await back_to_main(pilot)
+
+        app.cameras.marked = {mxid(2), mxid(3)}
+        await pilot.press("n")
+        form = await screen_of(pilot, NetworkScreen)
+        now = str(form.query_one("#net-current").render())
+        assert "back now: DHCP (no config written: the factory default)" in now
+        assert "side now: not read yet (inspect the camera, i, to read it)" in now
+        assert form.query_one("#net-dhcp", RadioButton).value
+        assert not form.query_one("#net-address", Input).display
 
 
 async def test_dhcp_network_config(standin: StandInDaemon) -> None:
