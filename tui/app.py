@@ -313,9 +313,13 @@ class OakdApp(App[int]):
         self.projects.build(path, result, host)
         name = model.project_name(path)
         if model.build_failed(result):
-            self.log_panel.add(
-                "error", f"build {name}", model.build_error(result), str(result.get("output") or "")
+            # The traceback's end (where the user's code failed), then what the build printed.
+            detail = "\n".join(
+                part
+                for part in (model.traceback_tail(result), str(result.get("output") or ""))
+                if part
             )
+            self.log_panel.add("error", f"build {name}", model.build_error(result), detail)
             self.notify(
                 f"build of {name} failed: {model.build_error(result)}\n"
                 "enter on the project (3) shows the traceback",

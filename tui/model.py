@@ -201,6 +201,17 @@ def build_failed(result: Wire | None) -> bool:
     return bool(result) and not result.get("ok", False)  # type: ignore[union-attr]
 
 
+TRACEBACK_LINES = 6  # of a failed build's traceback in the log: the user's own frame, mostly
+
+
+def traceback_tail(result: Wire, lines: int = TRACEBACK_LINES) -> str:
+    """The end of a failed build's traceback (the whole is on the project's page)."""
+    error = result.get("error") or {}
+    text = str(error.get("traceback") or "").rstrip("\n")
+    kept = text.splitlines()[-lines:]
+    return "\n".join(kept)
+
+
 def build_error(result: Wire) -> str:
     """'kind: message' of a failed build."""
     error = result.get("error") or {}

@@ -91,6 +91,9 @@ async def test_a_failed_build_shows_its_traceback(standin: StandInDaemon) -> Non
         log = app.log_panel.text()
         assert "build blink: NameError: name 'fps' is not defined" in log
         assert "    building blink at 15 fps" in log
+        # The traceback's end, where the user's code failed, before the output.
+        assert "    cam.setFps(fps)" in log
+        assert log.index("cam.setFps(fps)") < log.index("building blink at 15 fps")
         assert app.projects.get_cell("/home/dev/blink", "state").plain == "failed"
         await pilot.press("3", "enter")
         screen = await screen_of(pilot, DetailScreen)
