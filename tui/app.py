@@ -289,7 +289,7 @@ class OakdApp(App[int]):
         for before, after in self.jobs.upsert_many(jobs) if jobs else ():
             self._job_changed(before, after)
         for job_id, data in progress.items():
-            self.jobs.progress(job_id, data.get("progress") or 0.0, data.get("phase"))
+            self.jobs.progress(job_id, data)
         self.refresh_counts()
 
     def _job_changed(self, before: Wire | None, job: Wire) -> None:

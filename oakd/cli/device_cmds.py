@@ -4,7 +4,6 @@ bootloader-update. Each is one request; --wait follows the jobs' events to their
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -210,35 +209,27 @@ async def submit(client: Client, request: Request, args: argparse.Namespace) -> 
 
 
 async def follow(client: Client, jobs: dict[int, dict[str, Any]], show: bool) -> dict[int, Any]:
-    """Follow jobs to their final states, drawing a progress line per job on stderr."""
+    """Follow jobs to their final states, showing their progress on stderr (cli/progress.py)."""
+    from oakd.cli.progress import JobProgress  # rich loads only for --wait
+
     # A job may have ended between the request and the subscription taking effect.
     for job in await client.call(ListJobs(limit=len(jobs) + 200)):
         if job["id"] in jobs:
             jobs[job["id"]] = job
-    while not all(j["state"] in FINAL for j in jobs.values()):
-        message = await client.events.get()
-        if message is None:
-            raise client.transport.lost("the daemon went away while waiting")
-        data = message["data"]
-        if data.get("id") not in jobs:
-            continue
-        if message["event"] == EVENT_JOB_CHANGED:
-            jobs[data["id"]] = data
-            if show and data["state"] in FINAL:
-                _line(data, end="\n")
-        elif message["event"] == EVENT_JOB_PROGRESS and show:
-            jobs[data["id"]].update(progress=data["progress"], phase=data["phase"])
-            _line(jobs[data["id"]], end="\r")
+    with JobProgress(show) as shown:
+        for job in jobs.values():
+            (shown.finished if job["state"] in FINAL else shown.update)(job)
+        while not all(j["state"] in FINAL for j in jobs.values()):
+            message = await client.events.get()
+            if message is None:
+                raise client.transport.lost("the daemon went away while waiting")
+            data = message["data"]
+            if data.get("id") not in jobs:
+                continue
+            if message["event"] == EVENT_JOB_CHANGED:
+                jobs[data["id"]] = data
+                (shown.finished if data["state"] in FINAL else shown.update)(data)
+            elif message["event"] == EVENT_JOB_PROGRESS:
+                jobs[data["id"]].update(progress=data["progress"], phase=data["phase"])
+                shown.update(jobs[data["id"]], data)
     return jobs
-
-
-def _line(job: dict[str, Any], end: str) -> None:
-    width = 30
-    filled = int(job.get("progress", 0) * width)
-    bar = "#" * filled + "-" * (width - filled)
-    state = job["state"] if job["state"] != "running" else (job.get("phase") or "running")
-    text = f"job {job['id']} {job['device']} [{bar}] {job.get('progress', 0) * 100:3.0f}% {state}"
-    if job["state"] in FINAL:
-        text += f": {job.get('error') or job.get('message') or ''}"
-    sys.stderr.write(text.ljust(100) + end)
-    sys.stderr.flush()

@@ -31,6 +31,7 @@ from oakd.core.package import (
     parse_app_name,
 )
 from oakd.core.registry import DeviceRegistry
+from oakd.core.transfer import Transfer
 from oakd.core.versions import Version
 from oakd.errors import ErrorCode, OakdError
 from oakd.protocol import (
@@ -365,19 +366,25 @@ class FlashEngine:
 
     async def _call(self, job: Job, device: Device) -> dict[str, Any]:
         last_sent = 0.0
+        transfer: Transfer | None = None  # the write's bytes, once the worker says them
 
         def on_event(event: dict[str, Any]) -> None:
-            nonlocal last_sent
+            nonlocal last_sent, transfer
             if event.get("event") == "phase":
                 job.phase = JobPhase(event["phase"])
                 self._save(job)
+            elif event.get("event") == "size":
+                transfer = Transfer(int(event["bytes"]), time.monotonic())
             elif event.get("event") == "progress":
-                job.progress = max(job.progress, min(1.0, float(event["value"])))
+                value = min(1.0, float(event["value"]))
+                job.progress = max(job.progress, value)
                 now = time.monotonic()
                 if now - last_sent >= PROGRESS_EVERY_S or job.progress >= 1.0:
                     last_sent = now
                     progress = {"id": job.id, "device": job.device, "progress": job.progress}
                     progress["phase"] = job.phase.value if job.phase else None
+                    if transfer is not None:
+                        progress |= transfer.snapshot(value, now)
                     self.bus.publish(EVENT_JOB_PROGRESS, progress)
 
         params = {

@@ -46,6 +46,10 @@ class LineReporter:
         """Report a phase."""
         self.send({"event": "phase", "phase": name})
 
+    def size(self, total_bytes: int) -> None:
+        """Report the bytes the write that follows writes."""
+        self.send({"event": "size", "bytes": int(total_bytes)})
+
     def progress(self, value: float) -> None:
         """Report progress, at most every PROGRESS_EVERY_S (and always the end)."""
         now = time.monotonic()

@@ -79,7 +79,9 @@ def choose(io: FlashIO, base: bytes | None, new: bytes) -> Delta | FullReason:
     return rules.plan(header, base, new)
 
 
-def apply(io: FlashIO, delta: Delta, base: bytes, new: bytes, progress: Any) -> int:
+def apply(
+    io: FlashIO, delta: Delta, base: bytes, new: bytes, progress: Any, sized: Any = None
+) -> int:
     """Write the delta in the safe order and read it back; returns the bytes written.
 
     First the camera's copy of every block to change is read: it must still hold the base.
@@ -93,6 +95,8 @@ def apply(io: FlashIO, delta: Delta, base: bytes, new: bytes, progress: Any) -> 
             raise DeltaFailed(FullReason.MISMATCH, f"bytes {lo}-{hi} of the application")
     spans.append((0, min(BLOCK, total)))  # the header block goes last
     size = sum(hi - lo for lo, hi in spans)
+    if sized is not None:
+        sized(size)  # the bytes `progress` is a fraction of
     written = 0
     # No valid header while blocks change: a torn delta boots no app, never a mix.
     io.write(0, b"\xff" * HEADER_SIZE)

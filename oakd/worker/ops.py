@@ -51,6 +51,9 @@ class Reporter(Protocol):
     def progress(self, value: float) -> None:
         """0..1 through the write."""
 
+    def size(self, total_bytes: int) -> None:
+        """How many bytes the write that follows writes (progress is a fraction of them)."""
+
 
 def _link_error(exc: RuntimeError, address: str, doing: str) -> DeviceError:
     text = str(exc)
@@ -233,7 +236,7 @@ def _write(
             if not plan.blocks:  # the camera holds the package already
                 return {**done, "written": 0}
             try:
-                written = deltas.apply(io, plan, base, package, report.progress)
+                written = deltas.apply(io, plan, base, package, report.progress, report.size)
                 return {**done, "written": written}
             except deltas.DeltaFailed as exc:
                 reason, detail = exc.reason, exc.detail
@@ -242,6 +245,7 @@ def _write(
                     raise
                 reason, detail = FullReason.ERROR, exc.message
     report.phase("writing")
+    report.size(len(package))
     _checked(
         io.bl.flashDepthaiApplicationPackage(report.progress, bytearray(package)),
         "write the package",

@@ -29,9 +29,9 @@ class Setup:
     """One daemon and two emulated cameras, shared by this module's tests: every command
     here is refused before anything is queued, so the tests cannot disturb each other."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, **fleet: Any) -> None:
         self.root = root
-        options: dict[str, Any] = {**FAST, "state_dir": root / "cameras"}
+        options: dict[str, Any] = {**FAST, "state_dir": root / "cameras", **fleet}
         self.fleet = Fleet(count=2, **options).start()
         config = root / "config.toml"
         config.write_text(CONFIG)

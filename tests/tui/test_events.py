@@ -61,6 +61,26 @@ async def test_job_progress_and_a_failed_flash(standin: StandInDaemon) -> None:
         await until(pilot, lambda: "25%" in app.jobs.get_cell("7", "state").plain, "25%")
         assert app.jobs.get_cell("7", "state").plain.startswith("writing")
         assert "1 running · 0 queued" in app.status.text
+        # The daemon's bytes, speed and time left (oakd/core/transfer.py), in their column.
+        mib = 1024 * 1024
+        standin.publish(
+            EVENT_JOB_PROGRESS,
+            {
+                "id": 7,
+                "device": mxid(1),
+                "progress": 0.5,
+                "phase": "writing",
+                "bytes_done": 5 * mib,
+                "bytes_total": 10 * mib,
+                "bytes_per_s": mib,
+                "eta_s": 5.0,
+            },
+        )
+        written = "5.00 MiB of 10.00 MiB · 1.00 MiB/s · 5 s left"
+        await until(pilot, lambda: app.jobs.cell_text("7", "transfer") == written, "the bytes")
+        await pilot.press("2", "z")  # the jobs panel, maximized: room for the column
+        await until(pilot, lambda: "transfer" in app.jobs.shown_columns(), "the column drawn")
+        await pilot.press("z")
         error = "the camera stopped answering while writing: power-cycle it, then flash again"
         standin.publish(EVENT_JOB_CHANGED, data.job(7, mxid(1), state="failed", error=error))
         await until(pilot, lambda: "failed" in app.jobs.get_cell("7", "state").plain, "the failure")

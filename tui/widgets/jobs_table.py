@@ -12,6 +12,8 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable
 
+from oakd.build.limits import short_size
+from oakd.core.transfer import describe
 from tui import hosts, model
 from tui.clock import Clock
 from tui.model import Wire
@@ -25,10 +27,13 @@ COLUMNS = (
     ("camera", "camera", None),
     ("job", "job", None),
     ("state", "state", None),
+    ("transfer", "written", None),
 )
 # What a narrow panel keeps, most important first (KeyedTable drops from the end): the job, its
-# state (or phase and progress), which camera, then what it does (the detail page has it).
-IMPORTANCE = ("id", "state", "camera", "job")
+# state (or phase and progress), which camera, what it does (the detail page has it), then a
+# write's bytes, speed and time left.
+IMPORTANCE = ("id", "state", "camera", "job", "transfer")
+TRANSFER = ("bytes_done", "bytes_total", "bytes_per_s", "eta_s")  # job.progress's byte fields
 STATE_STYLES = {
     "running": "bold cyan",
     "queued": "",
@@ -73,6 +78,7 @@ class JobsTable(KeyedTable):
 
     COLUMNS = COLUMNS
     IMPORTANCE = IMPORTANCE
+    OPTIONAL = ("transfer",)
     HOST_AFTER = "id"
     SORTED_BY = ("id",)  # by model.job_order, read from the id
     CURSOR_WHEN_FOCUSED = True
@@ -148,12 +154,15 @@ class JobsTable(KeyedTable):
             self._sort()
         return changes
 
-    def progress(self, job_id: str, progress: Any, phase: str | None) -> None:
-        """A job.progress event: only the bar and the phase change, drawn within 0.1 s."""
+    def progress(self, job_id: str, event: Wire) -> None:
+        """A job.progress event: only the bar, the phase and the bytes change, drawn within
+        0.1 s."""
         job = self.jobs.get(job_id)
         if job is None or model.job_final(job):
             return
-        job = {**job, "progress": progress, "phase": phase or job.get("phase")}
+        phase = event.get("phase") or job.get("phase")
+        job = {**job, "progress": event.get("progress") or 0.0, "phase": phase}
+        job["transfer"] = {k: event[k] for k in TRANSFER if k in event}
         if job.get("state") == "queued":
             job["state"] = "running"  # progress means it started; job.changed will confirm
         self.jobs[job_id] = job
@@ -203,7 +212,14 @@ class JobsTable(KeyedTable):
             Text(self.names(hosts.device_key(job))),
             Text(model.job_what(job)),
             self._state(job),
+            Text(self._transfer(job), style="dim"),
         )
+
+    @staticmethod
+    def _transfer(job: Wire) -> str:
+        if job.get("state") != "running":
+            return ""
+        return describe(job.get("transfer") or {}, short_size)
 
     def _state(self, job: Wire) -> Text:
         """Running: the phase and a progress bar. Otherwise the state, and when it ended."""

@@ -60,6 +60,9 @@ class KeyedTable(DataTable[Text]):
     # The columns the rows are sorted by: DataTable sorts by drawn cells, so these are drawn
     # at any width.
     SORTED_BY: ClassVar[tuple[str, ...]] = ()
+    # Columns drawn only while some row has something in them (a write's bytes): an empty
+    # column would cost its title's width for nothing.
+    OPTIONAL: ClassVar[tuple[str, ...]] = ()
     # The column the host column follows, with several daemons ("": it comes first).
     HOST_AFTER: ClassVar[str] = ""
     # An unfocused panel shows its colours (the jobs' progress bars) rather than a cursor.
@@ -150,6 +153,11 @@ class KeyedTable(DataTable[Text]):
     def shows(self, key: str) -> bool:
         """The table has a row for `key`."""
         return key in self._cells
+
+    def cell_text(self, key: str, column: str) -> str:
+        """A row's cell as plain text, whether its column is drawn at this width or not."""
+        at = [k for k, _, _ in self.columns_used].index(column)
+        return self._cells[key][at].plain
 
     def shown_columns(self) -> list[str]:
         """The keys of the columns drawn, left to right."""
@@ -242,16 +250,19 @@ class KeyedTable(DataTable[Text]):
             self.call_later(self._fit)
 
     def _widths(self) -> list[tuple[str, int]]:
-        """Each column's width as DataTable draws it (cells and padding), by importance."""
+        """Each column's width as DataTable draws it (cells and padding), by importance; an
+        OPTIONAL column with nothing in it is left out."""
         padding = 2 * self.cell_padding
         widths: dict[str, int] = {}
         for index, (key, title, fixed) in enumerate(self.columns_used):
             if fixed is not None:
                 widths[key] = fixed + padding
                 continue
-            cells = (row[index].cell_len for row in self._cells.values() if index < len(row))
+            cells = [row[index].cell_len for row in self._cells.values() if index < len(row)]
+            if key in self.OPTIONAL and not any(cells):
+                continue
             widths[key] = max([cell_len(title), *cells]) + padding
-        return [(key, widths[key]) for key in self.importance]
+        return [(key, widths[key]) for key in self.importance if key in widths]
 
     def _fit(self) -> None:
         self._fit_pending = False
