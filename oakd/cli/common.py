@@ -148,8 +148,13 @@ def daemon_target(
     return SshTransport(target, batch=batch, env=env)
 
 
-def run_client(args: argparse.Namespace, work: Callable[[Client], Awaitable[int]]) -> int:
-    """Connect to the daemon, run `work`, and map errors to exit codes."""
+def run_client(
+    args: argparse.Namespace,
+    work: Callable[[Client], Awaitable[int]],
+    until_interrupted: bool = False,
+) -> int:
+    """Connect to the daemon, run `work`, and map errors to exit codes. `until_interrupted`:
+    a command that streams until Ctrl-C, which then ends it as it should (exit 0)."""
     # Here, not at the top: `oakd --help` and the local commands need no event loop or client.
     import asyncio
 
@@ -168,7 +173,7 @@ def run_client(args: argparse.Namespace, work: Callable[[Client], Awaitable[int]
         except OakdError as exc:
             return fail_with(exc)
         except KeyboardInterrupt:
-            return fail("interrupted", EXIT_FAILED)
+            return EXIT_OK if until_interrupted else fail("interrupted", EXIT_FAILED)
 
     return quiet_when_stdout_closes(command)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,12 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--entry", default="pipeline.py", help="the entry file (default pipeline.py)")
     p.add_argument("--no-compress", action="store_true", help="make uncompressed packages")
+    p.add_argument(
+        "--follow",
+        "-f",
+        action="store_true",
+        help="then stream its builds and flashes as they happen, until Ctrl-C",
+    )
     add_client_options(p)
     p.set_defaults(func=watch)
     p = sub.add_parser("unwatch", help="stop watching a project")
@@ -48,14 +55,24 @@ def watch(args: argparse.Namespace) -> int:
             entry=args.entry,
             compress=not args.no_compress,
         )
+        if args.follow:  # subscribed before the request: its first build is seen
+            from oakd.cli.events_cmd import for_project, stream
+
+            await client.subscribe(["project", "job"])
         project = await client.call(request)
+        if args.follow:
+            if not args.json:
+                targets = ", ".join(project["devices"])
+                print(f"watching {project['path']} -> {targets}; Ctrl-C stops")
+                sys.stdout.flush()
+            return await stream(client, args, for_project(project["path"]))
         if args.json:
             print_json(project)
         else:
             print(f"watching {project['path']} -> {', '.join(project['devices'])}")
         return EXIT_OK
 
-    return run_client(args, work)
+    return run_client(args, work, until_interrupted=args.follow)
 
 
 def unwatch(args: argparse.Namespace) -> int:

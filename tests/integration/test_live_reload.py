@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import queue
 import shutil
+import signal
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +252,54 @@ def test_flash_a_project_once_and_a_configured_project_is_watched(
     answer = raw.request(1, "flash", devices=[fleet.cameras[0].mxid], project=str(once))
     raw.close()
     assert answer["error"]["code"] == "build_failed" and answer["error"]["kind"] == "syntax"
+
+
+def test_watch_follow_streams_the_projects_builds_and_flashes_until_ctrl_c(
+    make_fleet, make_daemon, short_tmp: Path
+) -> None:
+    fleet = make_fleet(1)
+    daemon = make_daemon()
+    wait_online(daemon, 1)
+    camera = fleet.cameras[0].mxid
+    project = short_tmp / "follow"
+    project.mkdir()
+    (project / "pipeline.py").write_text(PIPELINE.format(message="one"))
+    # Another camera's event and the daemon's log are not this project's: not shown.
+    follow = daemon.cli_background("watch", str(project), "-d", camera, "--follow")
+    out = follow.stdout
+    assert out is not None
+    arrived: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in out:
+            arrived.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    lines: list[str] = []
+
+    def saw(text: str, timeout: float = 120) -> bool:
+        """Until a line with `text` came (within `timeout` s of waiting for it)."""
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in lines):
+            try:
+                lines.append(arrived.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                return False
+            lines[-1] = lines[-1].rstrip("\n")
+        return True
+
+    try:
+        assert saw(f"watching {project} -> {camera}; Ctrl-C stops"), lines
+        assert saw(f"build {project}: follow@"), lines
+        assert saw(f"on {camera}: done"), lines
+        entry = project / "pipeline.py"
+        write(entry, PIPELINE.format(message="two"))
+        assert saw("(new package"), lines
+        follow.send_signal(signal.SIGINT)
+        assert follow.wait(timeout=30) == 0  # Ctrl-C is how it ends: no error
+    finally:
+        if follow.poll() is None:
+            follow.kill()
+    assert all(not line.startswith(("log ", "camera ")) for line in lines), lines
+    flashes = [line for line in lines if "flash_project" in line]
+    assert flashes and all(f"on {camera}" in line for line in flashes), lines

@@ -108,3 +108,38 @@ def test_a_reader_that_leaves_after_the_first_line_gets_a_quiet_exit(buffered: b
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == EXIT_BROKEN_PIPE == 141
     assert err == ""
+
+
+def test_events_are_described_in_words() -> None:
+    from oakd.cli.events_cmd import describe, for_project
+
+    job = {"id": 5, "kind": "flash_project", "device": "C", "state": "failed", "error": "gone"}
+    assert describe("job.changed", job) == "job #5 flash_project on C: failed: gone"
+    running = {**job, "state": "running", "phase": "writing", "error": None}
+    assert describe("job.changed", running) == "job #5 flash_project on C: running (writing)"
+    build = {"project": "/p", "result": {"ok": True, "app_name": "p@ab", "unchanged": True}}
+    assert describe("project.build", build) == "build /p: p@ab (unchanged)"
+    assert describe("device.offline", {"id": "C", "state": "offline"}) == "camera C offline"
+    booted = {"id": "C", "state": "flash_booted", "flashed_app": "p@ab"}
+    assert describe("device.changed", booted) == "camera C: flash_booted, runs p@ab"
+    assert describe("something.new", {}) is None
+    keep = for_project("/p")
+    assert keep("project.build", build) and not keep("project.build", {"project": "/q"})
+    mine = {**job, "params": {"source": "/p"}}
+    assert keep("job.changed", mine) and keep("job.progress", {"id": 5})
+    assert not keep("job.changed", {**mine, "id": 6, "params": {"source": "/q"}})
+    assert not keep("job.progress", {"id": 6}) and not keep("log", {"message": "x"})
+
+
+def test_the_readme_lists_every_command() -> None:
+    import argparse
+    import re
+    from pathlib import Path
+
+    from oakd.cli import build_parser
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    listed = set(re.findall(r"^\| `oakd ([a-z-]+)", readme, re.MULTILINE))
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert listed == set(commands.choices)
