@@ -178,6 +178,19 @@ def run_client(
     return quiet_when_stdout_closes(command)
 
 
+def _rich_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    from rich import box  # rich loads only for a table on a terminal
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold")
+    for header in headers:
+        table.add_column(str(header), overflow="fold")
+    for row in rows:
+        table.add_row(*("-" if c is None else str(c) for c in row))
+    Console(highlight=False, markup=False).print(table)
+
+
 def print_json(data: Any) -> None:
     """JSON on stdout, one document."""
     json.dump(data, sys.stdout, indent=2, sort_keys=True)
@@ -195,9 +208,14 @@ def when(ts: float | None) -> str:
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], empty: str) -> None:
-    """Aligned columns for people; `empty` when there are no rows."""
+    """A table for people (rich's, on a terminal: headers in bold, long cells folded to the
+    terminal's width); plain aligned columns when stdout is a pipe or a file, which grep and
+    awk read. `empty` when there are no rows."""
     if not rows:
         print(empty)
+        return
+    if sys.stdout.isatty():
+        _rich_table(headers, rows)
         return
     cells = [[str(h) for h in headers]] + [["-" if c is None else str(c) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]

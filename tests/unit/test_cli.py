@@ -3,6 +3,7 @@ operation, one decision per error code; and a quiet exit when stdout's reader le
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -143,3 +144,26 @@ def test_the_readme_lists_every_command() -> None:
     parser = build_parser()
     (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     assert listed == set(commands.choices)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_tables_are_rich_on_a_terminal_and_plain_in_a_pipe(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from oakd.cli.common import print_table
+
+    rows = [("front", "[bold]x[/]", None)]
+    print_table(("NAME", "APP", "LAST"), rows, "none")
+    plain = capsys.readouterr().out.splitlines()
+    assert plain == ["NAME   APP         LAST", "front  [bold]x[/]  -"]
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    monkeypatch.setenv("COLUMNS", "60")
+    print_table(("NAME", "APP", "LAST"), rows, "none")
+    drawn = terminal.getvalue()
+    assert "─" in drawn  # rich's rule under the headers
+    assert "[bold]x[/]" in drawn  # a cell is text, never markup
