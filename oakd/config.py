@@ -136,6 +136,9 @@ class FlashSection:
             raise SchemaError("flash.min_bootloader", 'expected a version like "0.0.28"') from None
 
 
+BUILD_TIMEOUT_MAX_S = 3600  # the longest build.timeout_s allowed: a client's wait for one
+
+
 @dataclass(frozen=True)
 class BuildSection:
     """Limits on the child process that runs a user's pipeline code."""
@@ -147,8 +150,10 @@ class BuildSection:
 
     def check(self) -> None:
         """Reject values of the right type but outside their range."""
-        if not 1 <= self.timeout_s <= 3600:
-            raise SchemaError("build.timeout_s", "expected a number of seconds, 1 to 3600")
+        if not 1 <= self.timeout_s <= BUILD_TIMEOUT_MAX_S:
+            raise SchemaError(
+                "build.timeout_s", f"expected a number of seconds, 1 to {BUILD_TIMEOUT_MAX_S}"
+            )
         # depthai alone needs about 300 MiB of address space to import and make a package.
         if not 384 <= self.memory_mb <= 65536:
             raise SchemaError("build.memory_mb", "expected a whole number of MiB, 384 to 65536")

@@ -4,6 +4,7 @@ bootloader-update. Each is one request; --wait follows the jobs' events to their
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -189,7 +190,16 @@ async def submit(client: Client, request: Request, args: argparse.Namespace) -> 
     """Send a job-making request; print the jobs, or follow them with --wait."""
     if args.wait:
         await client.subscribe(["job"])  # before the request: no event can be missed
-    sent, answer = await call_confirmed(client, request, args)
+    timeout = 30.0
+    if isinstance(request, Flash) and request.project:
+        # The daemon builds before it answers, within its build.timeout_s: wait as long as
+        # the longest that may be, and say why nothing shows meanwhile.
+        from oakd.config import BUILD_TIMEOUT_MAX_S
+
+        timeout = BUILD_TIMEOUT_MAX_S + 30.0
+        if not args.json:
+            print(f"building {request.project} on the daemon…", file=sys.stderr, flush=True)
+    sent, answer = await call_confirmed(client, request, args, timeout=timeout)
     if not sent:
         return fail(CANCELLED, EXIT_FAILED)
     jobs: list[dict[str, Any]] = answer if isinstance(answer, list) else [answer]

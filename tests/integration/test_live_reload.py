@@ -246,6 +246,7 @@ def test_flash_a_project_once_and_a_configured_project_is_watched(
     broken = daemon.cli("flash", fleet.cameras[0].mxid, "--project", str(once))
     assert broken.returncode == 1
     assert "[build_failed]" in broken.stderr and "SyntaxError" in broken.stderr
+    assert broken.stderr.startswith(f"building {once} on the daemon…")  # not silent meanwhile
     # A script sees how the build failed, not only that it did.
     raw = RawClient(daemon.socket)
     raw.hello()
