@@ -11,7 +11,7 @@ from pathlib import Path
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 
-from oakd.protocol import FactoryReset, Unwatch, Watch
+from oakd.protocol import EVENT_DEVICE_CHANGED, FactoryReset, Unwatch, Watch
 from tests.tui import data
 from tests.tui.data import mxid
 from tests.tui.helpers import back_to_main, build_app, connected, screen_of, until, until_sent
@@ -172,3 +172,39 @@ async def test_vi_keys_and_home_end_move_through_the_rows(standin: StandInDaemon
         assert app.jobs.highlighted_key() != first
         await pilot.press("g")
         assert app.jobs.highlighted_key() == first
+
+
+async def test_s_sorts_by_the_next_column_and_S_reverses(standin: StandInDaemon) -> None:
+    standin.devices = [
+        data.device(1, "front", state="flash_booted"),
+        data.device(2, "back"),
+        data.device(3, "side", state="flash_booted"),
+    ]
+    standin.jobs = [data.job(i, mxid(1), state="done") for i in (9, 10, 11)]
+    app = build_app(standin.path)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await connected(pilot)
+        await until(pilot, lambda: app.cameras.row_count == 3, "three cameras")
+        assert app.cameras.visible_ids() == [mxid(2), mxid(1), mxid(3)]  # by alias
+        await pilot.press("S")  # the first column (alias), reversed
+        assert app.cameras.user_order == ("alias", True)
+        assert app.cameras.visible_ids() == [mxid(3), mxid(1), mxid(2)]
+        await pilot.press("s", "s", "s")  # alias, MX ID, address: then state
+        assert app.cameras.user_order == ("state", False)
+        assert app.cameras.visible_ids()[0] == mxid(2)  # "bootloader" before "flash booted"
+        # The order holds as rows change: back goes offline, and after the others.
+        standin.publish(EVENT_DEVICE_CHANGED, data.device(2, "back", state="offline"))
+        await until(pilot, lambda: app.cameras.visible_ids()[-1] == mxid(2), "back moved last")
+        # Past the last column: the table's own order again.
+        for _ in app.cameras.shown_columns():
+            await pilot.press("s")
+            if app.cameras.user_order is None:
+                break
+        assert app.cameras.user_order is None
+        assert app.cameras.visible_ids() == [mxid(2), mxid(1), mxid(3)]
+        # Numbers by value: job #9 before #10 and #11 when sorted by id.
+        await pilot.press("2", "s")
+        assert app.jobs.user_order == ("id", False)
+        assert [k for k in (str(r.key.value) for r in app.jobs.ordered_rows)] == ["9", "10", "11"]
+        await pilot.press("S")
+        assert [str(r.key.value) for r in app.jobs.ordered_rows] == ["11", "10", "9"]

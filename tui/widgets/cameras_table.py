@@ -192,7 +192,7 @@ class CamerasTable(KeyedTable):
                 continue
             added |= not self.shows(device_id)
             self._put(device_id, device)
-        if added or renamed:
+        if added or renamed or self.user_order:  # the user's column may be one that changed
             self._sort()
         return renamed
 
@@ -274,7 +274,12 @@ class CamerasTable(KeyedTable):
             Text(self.clock.format(device.get("flashed_at")), style=dim),
         )
 
+    def default_order(self) -> None:
+        self._sort()
+
     def _sort(self) -> None:
+        if self.user_sorted():
+            return
         current = self.highlighted_key()
         # As sort_key: by daemon (with several: the first cell), by alias, and cameras without
         # one ("-") by MX ID.
@@ -293,3 +298,4 @@ class CamerasTable(KeyedTable):
         for device in sorted(shown, key=sort_key):
             self._put(hosts.key_of(device), device)
         self.restore_cursor(current)
+        self.user_sorted()

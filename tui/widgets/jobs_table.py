@@ -133,6 +133,7 @@ class JobsTable(KeyedTable):
         for job in sorted(self.jobs.values(), key=model.job_order):
             self._put(job)
         self.restore_cursor(current)
+        self.user_sorted()
 
     def upsert_many(self, jobs: list[Wire]) -> list[tuple[Wire | None, Wire]]:
         """Add or update jobs; returns (before, after) pairs so callers can react to changes."""
@@ -148,7 +149,7 @@ class JobsTable(KeyedTable):
             else:
                 reorder = True
             self._put(job)
-        if reorder:
+        if reorder or self.user_order:  # the user's column may be one that changed
             for job_id in self._trim():
                 self.drop_row(job_id)
             self._sort()
@@ -238,7 +239,12 @@ class JobsTable(KeyedTable):
     def _put(self, job: Wire) -> None:
         self.put_row(hosts.key_of(job), self._row(job), hosts.host_of(job))
 
+    def default_order(self) -> None:
+        self._sort()
+
     def _sort(self) -> None:
+        if self.user_sorted():
+            return
         current = self.highlighted_key()
         self.sort(*self.sorted_by, key=self._order)
         self.restore_cursor(current)

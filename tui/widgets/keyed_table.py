@@ -9,6 +9,9 @@ With several daemons, a table gets a host column (HOST_COLUMN, placed after HOST
 there too), its rows are sorted by host first, and the rows of a daemon that dropped are dimmed
 with its host cell marked, until it answers again.
 
+`s` sorts by the next column (again: the one after, and at the end the table's own order), `S`
+turns the order round, as k9s's sort keys do; the user's order holds as rows come and change.
+
 Columns are chosen by width, as k9s does: each table ranks its columns (IMPORTANCE), and when
 they do not all fit, the least important are not drawn, so that what is drawn is whole and
 readable instead of cut at the edge. The rows keep every cell; a column comes back when the
@@ -17,6 +20,7 @@ terminal grows or its cells shrink.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -49,6 +53,12 @@ def fit(widths: Sequence[tuple[str, int]], room: int, kept: Sequence[str] = ()) 
     return chosen
 
 
+def natural(cell: Text) -> list[int | str]:
+    """A cell's sort key: numbers by value ('#9' before '#10'), text without case."""
+    parts = re.split(r"(\d+)", cell.plain.lower())
+    return [int(part) if part.isdigit() else part for part in parts]
+
+
 class KeyedTable(DataTable[Text]):
     """Rows keyed by a string id; vi keys move the cursor as in k9s and lazygit."""
 
@@ -75,6 +85,8 @@ class KeyedTable(DataTable[Text]):
         # DataTable moves between columns on home/end; these tables select rows only.
         Binding("home", "scroll_top", "First row", show=False),
         Binding("end", "scroll_bottom", "Last row", show=False),
+        Binding("s", "sort_next", "Sort by the next column", show=False),
+        Binding("S", "sort_reverse", "Reverse the order", show=False),
     ]
 
     def __init__(self, id: str | None = None, several: bool = False) -> None:
@@ -89,6 +101,8 @@ class KeyedTable(DataTable[Text]):
         self.down: set[str] = set()  # the daemons that do not answer now
         self._shown = [key for key, _, _ in self.columns_used]
         self._fit_pending = False
+        # The user's order (s, S): a column and whether reversed; None: the table's own.
+        self.user_order: tuple[str, bool] | None = None
 
     def show_hosts(self) -> None:
         """From now on rows of several daemons: a host column, keys by daemon. The rows keyed
@@ -108,6 +122,58 @@ class KeyedTable(DataTable[Text]):
         for key, title, width in self.columns_used:
             self.add_column(title, key=key, width=width)
         self._refit_soon()
+
+    # -- the user's order ---------------------------------------------------------------------
+
+    def action_sort_next(self) -> None:
+        """Sort by the next drawn column; after the last, back to the table's own order."""
+        shown = self._sortable()
+        if self.user_order is None:
+            column: str | None = shown[0] if shown else None
+        else:
+            at = shown.index(self.user_order[0]) + 1 if self.user_order[0] in shown else 0
+            column = shown[at] if at < len(shown) else None
+        self.user_order = None if column is None else (column, False)
+        self._sort_changed()
+
+    def action_sort_reverse(self) -> None:
+        """Turn the user's order round (the first column's, if none was chosen)."""
+        if self.user_order is None:
+            if not self._sortable():
+                return
+            self.user_order = (self._sortable()[0], True)
+        else:
+            self.user_order = (self.user_order[0], not self.user_order[1])
+        self._sort_changed()
+
+    def _sortable(self) -> list[str]:
+        """The drawn columns a person can sort by (a column with no title, the marks, not)."""
+        titled = {k for k, title, _ in self.columns_used if title.strip()}
+        return [k for k in self._shown if k in titled]
+
+    def _sort_changed(self) -> None:
+        if self.user_order is None:
+            self.notify(f"{self.id}: in their own order", timeout=3)
+            self.default_order()
+            return
+        column, reverse = self.user_order
+        title = next(t for k, t, _ in self.columns_used if k == column)
+        way = "descending" if reverse else "ascending"
+        self.notify(f"{self.id}: sorted by {title}, {way} (s: next column, S: reverse)", timeout=3)
+        self.user_sorted()
+
+    def user_sorted(self) -> bool:
+        """Apply the user's order, if there is one whose column is drawn; True if it was."""
+        if self.user_order is None or self.user_order[0] not in self._shown:
+            return False
+        column, reverse = self.user_order
+        current = self.highlighted_key()
+        self.sort(column, key=natural, reverse=reverse)
+        self.restore_cursor(current)
+        return True
+
+    def default_order(self) -> None:
+        """Put the rows back in the table's own order (each table says how)."""
 
     def forget_rows(self) -> None:
         """Drop what the table keeps of its rows (each table its own data): show_hosts."""
@@ -270,7 +336,8 @@ class KeyedTable(DataTable[Text]):
             return  # not laid out yet: the first resize fits
         # The vertical scrollbar's cell is kept free: rows that come later may need it.
         room = self.size.width - self.styles.scrollbar_size_vertical
-        chosen = set(fit(self._widths(), room, self.sorted_by))
+        kept = (*self.sorted_by, *(self.user_order[:1] if self.user_order else ()))
+        chosen = set(fit(self._widths(), room, kept))
         shown = [key for key, _, _ in self.columns_used if key in chosen]
         if shown != self._shown:
             self._show(shown)

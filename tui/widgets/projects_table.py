@@ -92,6 +92,10 @@ class ProjectsTable(KeyedTable):
             project = self.projects[key]
             self.put_row(key, self._row(project), hosts.host_of(project))
         self.restore_cursor(current)
+        self.user_sorted()
+
+    def default_order(self) -> None:
+        self._redraw(self.projects)
 
     def upsert(self, project: Wire) -> None:
         """A project.changed event: watched, unwatched or a new state."""
