@@ -115,6 +115,8 @@ class OakdApp(App[int]):
         self._mounted = False  # connections added after mounting run at once
         self.flows = Flows(self)
         self.last_path = ""  # the last project or package path typed, offered again
+        self._served_note = ""  # in the projects' title: the daemons without `projects`
+        self._filter_target: KeyedTable | None = None  # the table `/` filters now
         self._shown: tuple[str, str, bool] | None = None  # what refresh_counts last showed
         several = self.several
         self.status = StatusLine(str(socket_path), id="status", several=several)
@@ -232,8 +234,17 @@ class OakdApp(App[int]):
         served = "" if self.projects.served else " · not served by this daemon"
         if self.several and not self.projects.served:
             served = f" · not served by {', '.join(sorted(self.projects.unserved))}"
-        self.projects.border_title = Content(f"[3] projects{served}")
+        self._served_note = served
+        self._panel_titles()
         self.refresh_counts()
+
+    def _panel_titles(self) -> None:
+        """The jobs' and projects' border titles: what is not served, what is filtered."""
+        titles = ((self.jobs, "[2] jobs"), (self.projects, f"[3] projects{self._served_note}"))
+        for table, title in titles:
+            if table.filter_text:
+                title += f" · filter: {table.filter_text}"
+            table.border_title = Content(title)
 
     def on_connection_disconnected(self, message: Connection.Disconnected) -> None:
         host = message.host
@@ -383,12 +394,14 @@ class OakdApp(App[int]):
 
     @on(FilterInput.FilterChanged)
     def _filter_changed(self, message: FilterInput.FilterChanged) -> None:
-        self.cameras.set_filter(message.text)
+        target = self._filter_target or self.cameras
+        target.set_filter(message.text)
+        self._panel_titles()
         self.refresh_counts()
 
     @on(FilterInput.FilterDone)
     def _filter_done(self, _: FilterInput.FilterDone) -> None:
-        self.cameras.focus()
+        (self._filter_target or self.cameras).focus()
 
     # -- messages from flows: what the daemon answered -----------------------------------------
 
@@ -497,8 +510,12 @@ class OakdApp(App[int]):
         self.start(self.flows.device_operation(action, self.cameras.targets()))
 
     def action_filter(self) -> None:
-        """Filter the cameras table."""
-        self.filter.open()
+        """Filter the focused table (the cameras, unless the jobs or projects have the focus)."""
+        focused = self.focused
+        target = focused if focused in (self.jobs, self.projects) else self.cameras
+        assert isinstance(target, KeyedTable)
+        self._filter_target = target
+        self.filter.open(str(target.id), target.filter_text)
 
     def action_help(self) -> None:
         """Show every key."""

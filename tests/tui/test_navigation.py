@@ -11,7 +11,7 @@ from pathlib import Path
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 
-from oakd.protocol import EVENT_DEVICE_CHANGED, FactoryReset, Unwatch, Watch
+from oakd.protocol import EVENT_DEVICE_CHANGED, EVENT_JOB_CHANGED, FactoryReset, Unwatch, Watch
 from tests.tui import data
 from tests.tui.data import mxid
 from tests.tui.helpers import back_to_main, build_app, connected, screen_of, until, until_sent
@@ -49,6 +49,46 @@ async def test_slash_filters_the_cameras(standin: StandInDaemon) -> None:
         await until(pilot, lambda: len(app.cameras.visible_ids()) == 3, "every camera")
         assert not app.filter.display
         assert app.cameras.marked == {mxid(1)}
+
+
+async def test_slash_filters_the_focused_jobs_or_projects(standin: StandInDaemon) -> None:
+    standin.devices = CAMERAS
+    standin.jobs = [
+        data.job(1, mxid(1), state="done"),
+        data.job(2, mxid(2), state="failed", error="gone"),
+        data.job(3, mxid(3), state="done"),
+    ]
+    standin.projects = [data.project("/home/dev/blink"), data.project("/home/dev/gate")]
+    app = build_app(standin.path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await connected(pilot)
+        await until(pilot, lambda: app.jobs.row_count == 3, "three jobs")
+
+        def jobs() -> list[str]:
+            return [str(row.key.value) for row in app.jobs.ordered_rows]
+
+        await pilot.press("2", "slash")
+        assert "filter jobs" in app.filter.placeholder
+        await pilot.press("f", "a", "i", "l")
+        await until(pilot, lambda: jobs() == ["2"], "only the failed job")
+        assert len(app.cameras.visible_ids()) == 3  # the cameras are not filtered
+        assert "filter: fail" in str(app.jobs.border_title)
+        await pilot.press("enter")
+        assert app.focused is app.jobs
+        # A job that comes and matches is shown; one that does not, not.
+        standin.publish(EVENT_JOB_CHANGED, data.job(4, mxid(1), state="failed", error="x"))
+        standin.publish(EVENT_JOB_CHANGED, data.job(5, mxid(1), state="queued"))
+        await until(pilot, lambda: "4" in jobs(), "the new failed job")
+        assert "5" not in jobs() and "5" in {str(k) for k in app.jobs.jobs}
+        await pilot.press("slash", "escape")  # clears: all of them again, in order
+        await until(pilot, lambda: len(jobs()) == 5, "every job")
+        assert jobs()[0] == "5"  # queued first, as ever
+
+        await pilot.press("3", "slash")
+        assert "filter projects" in app.filter.placeholder and app.filter.value == ""
+        await pilot.press("g", "a", "t")
+        await until(pilot, lambda: app.projects.row_count == 1, "only gate")
+        assert app.projects.highlighted_key() == "/home/dev/gate"
 
 
 async def test_watch_and_unwatch_a_project(standin: StandInDaemon, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The `/` filter line above the cameras table."""
+"""The `/` filter line above the cameras table: it filters the cameras, or the jobs or the
+projects when one of those panels has the focus."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
+
+PLACEHOLDERS = {
+    "cameras": "filter cameras: alias, MX ID, address, state, app",
+    "jobs": "filter jobs: number, camera, what, state",
+    "projects": "filter projects: name, state, last build, cameras",
+}
 
 
 class FilterInput(Input):
@@ -42,12 +49,13 @@ class FilterInput(Input):
         text: str
 
     def __init__(self, id: str | None = None) -> None:
-        super().__init__(
-            placeholder="filter cameras: alias, MX ID, address, state, app", id=id, compact=True
-        )
+        super().__init__(placeholder=PLACEHOLDERS["cameras"], id=id, compact=True)
 
-    def open(self) -> None:
-        """Show and focus."""
+    def open(self, panel: str = "cameras", text: str = "") -> None:
+        """Show and focus, to filter `panel` (which holds `text` as its filter now)."""
+        self.placeholder = PLACEHOLDERS.get(panel, f"filter {panel}")
+        with self.prevent(Input.Changed):  # the panel's own filter: nothing changes
+            self.value = text
         self.add_class("-active")
         self.focus()
 

@@ -103,6 +103,7 @@ class KeyedTable(DataTable[Text]):
         self._fit_pending = False
         # The user's order (s, S): a column and whether reversed; None: the table's own.
         self.user_order: tuple[str, bool] | None = None
+        self.filter_text = ""  # `/`: only rows with this in a cell (any case), drawn or not
 
     def show_hosts(self) -> None:
         """From now on rows of several daemons: a host column, keys by daemon. The rows keyed
@@ -234,6 +235,11 @@ class KeyedTable(DataTable[Text]):
         cells that changed: a new width means a layout pass of the screen, so a column is
         resized only when its text's length changed."""
         self._given[key] = (host, cells)
+        if not self.row_matches(host, cells):
+            if self._cells.pop(key, None) is not None:
+                self.remove_row(key)
+                self._refit_soon()
+            return
         if self.several:
             cells = self._host_cells(host, cells)
         old = self._cells.get(key)
@@ -250,6 +256,22 @@ class KeyedTable(DataTable[Text]):
                 self._refit_soon()  # wider or narrower: another set of columns may fit
             if column in self._shown:
                 self.update_cell(key, column, new, update_width=resize)
+
+    def row_matches(self, host: str, cells: tuple[Text, ...]) -> bool:
+        """The row passes the filter: its daemon or one of its cells holds the text."""
+        if not self.filter_text:
+            return True
+        needle = self.filter_text.lower()
+        return needle in "\x1f".join([host, *(cell.plain for cell in cells)]).lower()
+
+    def set_filter(self, text: str) -> None:
+        """Show only the rows that hold `text` (tables may filter their own way)."""
+        if text == self.filter_text:
+            return
+        self.filter_text = text
+        for key, (host, cells) in list(self._given.items()):
+            self.put_row(key, cells, host)
+        self.default_order()  # rows shown again came at the end
 
     def _host_cells(self, host: str, cells: tuple[Text, ...]) -> tuple[Text, ...]:
         """The host cell in its place; every cell dimmed while that daemon does not answer."""
