@@ -109,8 +109,12 @@ class Daemon:
         self.discovery = Discovery(self.registry, store, bus, lambda: self.config, scanner)
         pool = WorkerPool(warm=self.config.flash.warm_workers)
         cache = self.options.cache_dir or self.options.state_dir / "cache"
-        # One cache for built and sent packages; pruning keeps what the engine still needs.
-        packages = PackageCache(cache / "packages", in_use=lambda: engine.packages_in_use())
+        # One cache for built and sent packages; pruning keeps what the engine still needs and
+        # the builds a rollback may go back to (core/history.py).
+        packages = PackageCache(
+            cache / "packages",
+            in_use=lambda: engine.packages_in_use() | {Path(b.package) for b in store.builds()},
+        )
         engine = self.engine = FlashEngine(
             store,
             bus,

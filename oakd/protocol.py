@@ -230,6 +230,26 @@ class Unwatch(Request):
 
 @request
 @dataclass(frozen=True)
+class Builds(Request):
+    """A project's last good builds, newest first: app name, hash, size, sections changed."""
+
+    TYPE: ClassVar[str] = "builds"
+    project: str
+
+
+@request
+@dataclass(frozen=True)
+class Rollback(Request):
+    """Flash a camera the build before the one it runs (of `project`, or of the watched
+    project that flashes it); answers the job."""
+
+    TYPE: ClassVar[str] = "rollback"
+    device: str
+    project: str | None = None
+
+
+@request
+@dataclass(frozen=True)
 class ListProjects(Request):
     """The watched projects with their targets and last build result."""
 

@@ -497,6 +497,10 @@ class OakdApp(App[int]):
         """Read the selected cameras' details."""
         self.start(self.flows.inspect(self.cameras.targets()))
 
+    def action_rollback(self) -> None:
+        """Flash the selected cameras their project's previous build."""
+        self.start(self.flows.rollback(self.cameras.targets()))
+
     def action_cancel_job(self) -> None:
         """Cancel the highlighted job."""
         self.start(self.flows.cancel(self.jobs.highlighted()))

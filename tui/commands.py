@@ -49,6 +49,9 @@ class PaletteHost(Protocol):
     def action_network_config(self) -> None:
         """Network config of the selected cameras."""
 
+    def action_rollback(self) -> None:
+        """Roll the selected cameras back to their project's previous build."""
+
     def action_filter(self) -> None:
         """Filter the cameras."""
 
@@ -94,6 +97,7 @@ class OakdCommands(Provider):
             ("Watch a project…", app.action_watch, "rebuild and flash on every change"),
             ("Inspect the selected cameras", app.action_inspect, "bootloader, memory, app"),
             ("Network config of the selected cameras…", app.action_network_config, "DHCP/static"),
+            ("Roll back the selected cameras…", app.action_rollback, "r: the previous build"),
             ("Filter cameras", app.action_filter, "/"),
             ("Show keys", app.action_help, "?"),
             ("Daemons on the LAN…", app.action_daemons, "D: found by mDNS, enter adds one"),

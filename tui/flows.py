@@ -19,7 +19,16 @@ from textual.message import Message
 from textual.screen import Screen
 
 from oakd.errors import ErrorCode, OakdError
-from oakd.protocol import Cancel, Flash, Inspect, NetworkConfig, Request, Unwatch, Watch
+from oakd.protocol import (
+    Cancel,
+    Flash,
+    Inspect,
+    NetworkConfig,
+    Request,
+    Rollback,
+    Unwatch,
+    Watch,
+)
 from tui import hosts, model
 from tui.messages import DeviceAnswered, JobsAnswered, ProjectUnwatched, ProjectWatched
 from tui.model import Wire
@@ -257,6 +266,30 @@ class Flows:
                 self._inspected(device, outcome.value)
             else:
                 self.host.failed(f"inspect {model.label(device)}", outcome.message)
+
+    async def rollback(self, devices: list[Wire]) -> None:
+        """Flash each camera its project's build before the one it runs, once confirmed."""
+        if not devices:
+            self.host.no_camera()
+            return
+        names = ", ".join(model.label(d) for d in devices)
+        body = (
+            f"{names}: each is flashed the build of its project before the one it runs now "
+            "(`oakd builds DIR` lists them). A watched project flashes its newest build again "
+            "on its next change."
+        )
+        screen = ConfirmScreen(f"Roll back {names}?", body, "Roll back")
+        if not await self.host.push_screen_wait(screen):
+            self.host.say("info", f"roll back {names}: cancelled, nothing sent")
+            return
+        for device in devices:
+            what = f"roll back {model.label(device)}"
+            host = hosts.host_of(device)
+            outcome = await self.send(Rollback(device=str(device["id"])), host)
+            if outcome.ok:
+                self._queued(what, outcome.value, host)
+            else:
+                self.host.failed(what, outcome.message)
 
     async def _confirm_inspect(self, devices: list[Wire]) -> bool:
         names = ", ".join(model.label(d) for d in devices)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oakd.cli.common import EXIT_OK, add_client_options, print_json, print_table, run_client, when
-from oakd.protocol import ListProjects, Unwatch, Watch
+from oakd.protocol import Builds, ListProjects, Rollback, Unwatch, Watch
 
 if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
     from oakd.client import Client
@@ -43,6 +43,20 @@ def register(sub: Any) -> None:
     p = sub.add_parser("projects", help="the watched projects and their last build")
     add_client_options(p)
     p.set_defaults(func=projects)
+    p = sub.add_parser("builds", help="a project's last good builds: when, app, size, what changed")
+    p.add_argument("path", metavar="DIR")
+    add_client_options(p)
+    p.set_defaults(func=builds)
+    p = sub.add_parser(
+        "rollback", help="flash a camera the build before the one it runs (of its project)"
+    )
+    p.add_argument("device", metavar="DEVICE")
+    p.add_argument(
+        "--project", metavar="DIR", help="the project (default: the watched one that flashes it)"
+    )
+    p.add_argument("--wait", action="store_true", help="show progress; exit 1 if it fails")
+    add_client_options(p)
+    p.set_defaults(func=rollback)
 
 
 def watch(args: argparse.Namespace) -> int:
@@ -114,3 +128,36 @@ def projects(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return run_client(args, work)
+
+
+def builds(args: argparse.Namespace) -> int:
+    """List a project's recorded builds, newest first."""
+    from oakd.build.limits import short_size
+
+    async def work(client: Client) -> int:
+        found = await client.call(Builds(project=str(Path(args.path).resolve())))
+        if args.json:
+            print_json(found)
+            return EXIT_OK
+        rows = [
+            (
+                when(b["finished"]),
+                b["app_name"],
+                short_size(b["size"]),
+                ", ".join(b["changed"]) or ("(first recorded)" if i == len(found) - 1 else "-"),
+            )
+            for i, b in enumerate(found)
+        ]
+        print_table(("BUILT", "APP", "SIZE", "CHANGED"), rows, "no builds recorded")
+        return EXIT_OK
+
+    return run_client(args, work)
+
+
+def rollback(args: argparse.Namespace) -> int:
+    """Queue the flash of the previous build."""
+    from oakd.cli.device_cmds import submit
+
+    project = str(Path(args.project).resolve()) if args.project else None
+    request = Rollback(device=args.device, project=project)
+    return run_client(args, lambda client: submit(client, request, args))

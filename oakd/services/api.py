@@ -19,6 +19,7 @@ from oakd.errors import ErrorCode, OakdError
 from oakd.protocol import (
     PROTOCOL_VERSION,
     BootloaderUpdate,
+    Builds,
     Cancel,
     ClearApp,
     ClearConfig,
@@ -30,6 +31,7 @@ from oakd.protocol import (
     ListProjects,
     NetworkConfig,
     Request,
+    Rollback,
     Status,
     Unwatch,
     Watch,
@@ -83,6 +85,8 @@ class Api:
             Watch: self.watch,
             Unwatch: self.unwatch,
             ListProjects: self.list_projects,
+            Builds: self.builds,
+            Rollback: self.rollback,
         }
 
     async def status(self, _: Status) -> dict[str, Any]:
@@ -188,6 +192,14 @@ class Api:
     async def unwatch(self, body: Unwatch) -> dict[str, Any]:
         """Stop watching a project."""
         return self.projects.unwatch(body.path).to_wire()
+
+    async def builds(self, body: Builds) -> list[dict[str, Any]]:
+        """A project's recorded builds."""
+        return [b.to_wire() for b in self.projects.builds(body.project)]
+
+    async def rollback(self, body: Rollback) -> dict[str, Any]:
+        """Queue the flash of the build before the one the camera runs."""
+        return self.projects.rollback(body.device, body.project).to_wire()
 
     async def list_projects(self, _: ListProjects) -> list[dict[str, Any]]:
         """The watched projects."""

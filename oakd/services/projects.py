@@ -22,8 +22,9 @@ from oakd.build.runner import child_env
 from oakd.build.warm import Zygote
 from oakd.config import Config, ProjectEntry
 from oakd.core.devices import Device, DeviceState
+from oakd.core.history import Build, changed_sections, rollback_target
 from oakd.core.jobs import Job, JobKind, flash_params
-from oakd.core.package import HASH_CHARS
+from oakd.core.package import HASH_CHARS, PackageError, package_sections
 from oakd.core.registry import DeviceRegistry
 from oakd.errors import ErrorCode, OakdError
 from oakd.protocol import EVENT_LOG, EVENT_PROJECT_BUILD, EVENT_PROJECT_CHANGED
@@ -208,6 +209,8 @@ class ProjectService:
         # it start and end (it stayed "building" otherwise); any other one is no project's.
         watched = self.projects.get(resolved)
         result = await self._build(project, shown=watched)
+        if result.ok:
+            await self._record(result)
         if watched is not None:
             note = "flashed on request" if result.ok else "build failed: nothing flashed"
             self._built(watched, result, targets if result.ok else [], note)
@@ -219,6 +222,72 @@ class ProjectService:
             self.engine.submit(JobKind.FLASH_PROJECT, d, self._params(result, force, full))
             for d in targets
         ]
+
+    async def _record(self, result: BuildResult) -> None:
+        """Keep a good build in the project's history (core/history.py), with the sections it
+        changed, unless it is the newest there already."""
+        if result.package is None:
+            return
+        project = str(result.project.path)
+        digest = result.fingerprint[:HASH_CHARS]
+        recorded = self.store.builds(project)
+        if recorded and recorded[0].fingerprint == digest:
+            return
+        before = Path(recorded[0].package) if recorded else None
+
+        def compare() -> tuple[str, ...]:
+            if before is None:
+                return ()
+            try:
+                return changed_sections(package_sections(before), package_sections(result.package))
+            except (OSError, PackageError):  # the older one was pruned, or is unreadable
+                return ("?",)
+
+        changed = await asyncio.to_thread(compare)
+        self.store.add_build(
+            Build(
+                project,
+                time.time(),
+                result.app_name,
+                digest,
+                str(result.package),
+                result.size,
+                changed,
+            )
+        )
+
+    def builds(self, path: str) -> list[Build]:
+        """A project's recorded builds, newest first."""
+        return self.store.builds(str(_resolve(path)))
+
+    def rollback(self, device_ref: str, path: str | None = None) -> Job:
+        """Flash a camera the build before the one it runs, of the project that flashes it
+        (or of `path`): a flash_project job, as the project's own flashes are."""
+        device = self.registry.resolve(device_ref)
+        if path is not None:
+            project = str(_resolve(path))
+        else:
+            mine = sorted(str(p.path) for p in self.projects.values() if device.id in p.devices)
+            if len(mine) != 1:
+                which = "no watched project flashes it" if not mine else "several projects do"
+                raise OakdError(
+                    f"cannot tell which project to roll camera {device.id} back in: {which}; "
+                    "name it (`oakd rollback DEVICE --project DIR`)",
+                    ErrorCode.BAD_PARAMS if mine else ErrorCode.NOT_FOUND,
+                )
+            project = mine[0]
+        target = rollback_target(
+            self.store.builds(project), device.flashed_hash, lambda p: Path(p).is_file()
+        )
+        if isinstance(target, str):
+            raise OakdError(
+                f"cannot roll camera {device.id} back in {project}: {target}", ErrorCode.REFUSED
+            )
+        params = flash_params(
+            target.package, target.fingerprint, target.app_name, target.size, project, False, False
+        )
+        self.engine.check(JobKind.FLASH_PROJECT, device.id, params)
+        return self.engine.submit(JobKind.FLASH_PROJECT, device.id, params)
 
     # -- watching and building
 
@@ -276,6 +345,7 @@ class ProjectService:
             log.warning("%s: %s", project.path, warning)
         flashed: list[str] = []
         if result.ok:
+            await self._record(result)
             flashed, note = self._flash(project, result)
             keep = self.config().build.keep_packages
             self.cache.prune(keep)  # keeps what queued flashes and the cameras need

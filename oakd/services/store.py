@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from oakd.core.devices import Device, DeviceState
+from oakd.core.history import KEEP as HISTORY_KEEP
+from oakd.core.history import Build
 from oakd.core.jobs import Job, JobKind, JobPhase, JobState
 from oakd.errors import AlreadyRunning, StateError
 
@@ -95,8 +97,22 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE jobs ADD COLUMN error_code TEXT;
     """,
+    # v6: each project's last good builds (oakd/core/history.py), for `builds` and rollbacks.
+    """
+    CREATE TABLE builds (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        project TEXT NOT NULL,
+        finished REAL NOT NULL,
+        app_name TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        package TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        changed TEXT NOT NULL
+    );
+    CREATE INDEX builds_by_project ON builds (project, id);
+    """,
 )
-TABLES = ("devices", "jobs", "history", "projects", "quarantine")
+TABLES = ("devices", "jobs", "history", "projects", "quarantine", "builds")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -310,6 +326,39 @@ class Store:
         rows = self._db.execute("SELECT rowid, * FROM projects ORDER BY path").fetchall()
         return self._readable("projects", rows, _project)
 
+    # builds
+
+    def add_build(self, build: Build, keep: int = HISTORY_KEEP) -> None:
+        """Record a good build; only the project's last `keep` stay."""
+        self._db.execute(
+            "INSERT INTO builds (project, finished, app_name, fingerprint, package, size, "
+            "changed) VALUES (?,?,?,?,?,?,?)",
+            (
+                build.project,
+                build.finished,
+                build.app_name,
+                build.fingerprint,
+                build.package,
+                build.size,
+                json.dumps(list(build.changed)),
+            ),
+        )
+        self._db.execute(
+            "DELETE FROM builds WHERE project=? AND id NOT IN "
+            "(SELECT id FROM builds WHERE project=? ORDER BY id DESC LIMIT ?)",
+            (build.project, build.project, keep),
+        )
+
+    def builds(self, project: str | None = None) -> list[Build]:
+        """A project's recorded builds (every project's without one), newest first."""
+        where, args = ("WHERE project=?", (project,)) if project is not None else ("", ())
+        rows = self._db.execute(
+            "SELECT rowid, project, finished, app_name, fingerprint, package, size, changed "
+            f"FROM builds {where} ORDER BY id DESC",
+            args,
+        ).fetchall()
+        return self._readable("builds", rows, _build)
+
     # history
 
     def record(
@@ -406,6 +455,22 @@ def _device(row: tuple[Any, ...]) -> Device:
         flashed_package=package,
         flash_journal=json.loads(journal) if journal else None,
         delta_verdict=json.loads(verdict) if verdict else None,
+    )
+
+
+def _build(row: tuple[Any, ...]) -> Build:
+    project, finished, app_name, fingerprint, package, size, changed = row
+    sections = json.loads(changed)
+    if not isinstance(sections, list):
+        raise ValueError("a build's changed sections must be a list")
+    return Build(
+        str(project),
+        float(finished),
+        str(app_name),
+        str(fingerprint),
+        str(package),
+        int(size),
+        tuple(str(s) for s in sections),
     )
 
 

@@ -304,3 +304,48 @@ def test_watch_follow_streams_the_projects_builds_and_flashes_until_ctrl_c(
     assert all(not line.startswith(("log ", "camera ")) for line in lines), lines
     flashes = [line for line in lines if "flash_project" in line]
     assert flashes and all(f"on {camera}" in line for line in flashes), lines
+
+
+def test_builds_are_kept_and_a_camera_rolls_back_to_the_previous_one(
+    make_fleet, make_daemon, short_tmp: Path
+) -> None:
+    fleet = make_fleet(1)
+    daemon = make_daemon()
+    wait_online(daemon, 1)
+    camera = fleet.cameras[0].mxid
+    project = short_tmp / "roll"
+    project.mkdir()
+    entry = project / "pipeline.py"
+    entry.write_text(PIPELINE.format(message="one"))
+    assert daemon.cli("watch", str(project), "-d", camera).returncode == 0
+    first = next_build(daemon, project, 0)
+    wait_for(lambda: all_done(daemon), 120, "the first flash")
+    write(entry, PIPELINE.format(message="two"))
+    second = next_build(daemon, project, first["finished"])
+    assert second["fingerprint"] != first["fingerprint"]
+    wait_for(lambda: len(job_states(daemon)) == 2 and all_done(daemon), 120, "the second flash")
+
+    listed = daemon.cli("builds", str(project), "--json")
+    assert listed.returncode == 0, listed.stderr
+    builds = json.loads(listed.stdout)
+    assert [b["app_name"] for b in builds] == [second["app_name"], first["app_name"]]
+    # Only the script changed, and a Script node's code is one of the package's assets.
+    assert builds[0]["changed"] == ["asset_storage"]
+    assert builds[1]["changed"] == []  # the first recorded
+    table = daemon.cli("builds", str(project))
+    assert "asset_storage" in table.stdout and "(first recorded)" in table.stdout
+
+    rolled = daemon.cli("rollback", camera, "--wait", "--json", timeout=180)
+    assert rolled.returncode == 0, rolled.stderr
+    (job,) = json.loads(rolled.stdout)
+    assert job["state"] == "done" and job["params"]["app_name"] == first["app_name"]
+    devices = {d["id"]: d for d in json.loads(daemon.cli("devices", "--json").stdout)}
+    assert devices[camera]["flashed_app"] == first["app_name"]
+    # The oldest recorded: nothing older to go to, said so.
+    again = daemon.cli("rollback", camera)
+    assert again.returncode == 1 and "nothing to roll back to" in again.stderr, again.stderr
+    # A camera no watched project flashes: which project, then?
+    unwatched = daemon.cli("unwatch", str(project))
+    assert unwatched.returncode == 0
+    lost = daemon.cli("rollback", camera)
+    assert lost.returncode == 2 and "--project DIR" in lost.stderr, lost.stderr

@@ -37,6 +37,7 @@ from oakd.protocol import (
     ListProjects,
     NetworkConfig,
     Request,
+    Rollback,
     Status,
     Subscribe,
     Unwatch,
@@ -55,6 +56,7 @@ JOB_KINDS: dict[type[Request], str] = {
     ClearConfig: "clear_config",
     NetworkConfig: "network_config",
     BootloaderUpdate: "bootloader_update",
+    Rollback: "flash_project",  # the project's previous build
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, RadioButton
 
+from oakd.errors import ErrorCode, OakdError
 from oakd.protocol import (
     BootloaderUpdate,
     ClearApp,
@@ -17,6 +18,7 @@ from oakd.protocol import (
     FactoryReset,
     NetworkConfig,
     Request,
+    Rollback,
 )
 from tests.tui import data
 from tests.tui.data import mxid
@@ -210,3 +212,33 @@ async def test_dhcp_network_config(standin: StandInDaemon) -> None:
         await pilot.press("y")
         [request] = await until_sent(pilot, standin, NetworkConfig)
         assert request == NetworkConfig(device=mxid(2), dhcp=True, confirm=True)
+
+
+async def test_r_rolls_a_camera_back_once_confirmed(standin: StandInDaemon) -> None:
+    standin.devices = CAMERAS
+    app = build_app(standin.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected(pilot)
+        app.cameras.restore_cursor(mxid(1))
+        await pilot.press("r")
+        confirm = await screen_of(pilot, ConfirmScreen)
+        assert "front: each is flashed the build of its project before" in confirm.body_text
+        await pilot.press("n")
+        await back_to_main(pilot)
+        assert standin.sent(Rollback) == []
+        assert "roll back front: cancelled, nothing sent" in app.log_panel.text()
+        await pilot.press("r")
+        await screen_of(pilot, ConfirmScreen)
+        await pilot.press("y")
+        [request] = await until_sent(pilot, standin, Rollback)
+        assert request == Rollback(device=mxid(1))
+        await until(pilot, lambda: "roll back front: queued #" in app.log_panel.text(), "queued")
+        # The daemon's refusal, said as it is.
+        why = "cannot roll camera X back in /p: it runs the oldest build recorded"
+        standin.errors[Rollback] = OakdError(why, ErrorCode.REFUSED)
+        await pilot.press("r")
+        await screen_of(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await until(
+            pilot, lambda: "it runs the oldest build recorded" in app.log_panel.text(), "why"
+        )

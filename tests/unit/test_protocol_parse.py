@@ -14,6 +14,7 @@ from oakd.protocol import (
     MAX_FRAME,
     REQUESTS,
     BootloaderUpdate,
+    Builds,
     Cancel,
     ClearApp,
     ClearConfig,
@@ -26,6 +27,7 @@ from oakd.protocol import (
     ListProjects,
     NetworkConfig,
     Request,
+    Rollback,
     Status,
     Subscribe,
     Unwatch,
@@ -70,6 +72,8 @@ GOOD: dict[str, tuple[dict[str, Any], Request]] = {
     ),
     "unwatch": ({"path": "/p"}, Unwatch(path="/p")),
     "projects": ({}, ListProjects()),
+    "builds": ({"project": "/p"}, Builds(project="/p")),
+    "rollback": ({"device": "C"}, Rollback(device="C")),
 }
 
 

@@ -94,6 +94,13 @@ class CamerasTable(KeyedTable):
             "n", "app.network_config", "Network", show=False, tooltip="DHCP or static (asks first)"
         ),
         Binding(
+            "r",
+            "app.rollback",
+            "Roll back",
+            show=False,
+            tooltip="Flash the project's build before the one it runs (asks first)",
+        ),
+        Binding(
             "b",
             "app.device_operation('bootloader_update')",
             "Bootloader",

@@ -1,0 +1,37 @@
+"""A project's build history: what changed, and where a rollback goes (oakd/core/history.py)."""
+
+from __future__ import annotations
+
+from oakd.core.history import Build, changed_sections, rollback_target
+from oakd.core.package import Section
+
+
+def section(name: str, size: int, checksum: int) -> Section:
+    return Section(0, name, size, 0, checksum, 0)
+
+
+def build(n: int) -> Build:
+    return Build("/p", float(n), f"p@{n:012d}", f"{n:012d}", f"/cache/{n}.dap", 100, ())
+
+
+def test_changed_sections_are_named_and_the_app_name_never_counts() -> None:
+    before = [section("app_name", 20, 1), section("pipeline", 10, 5), section("gone", 1, 1)]
+    after = [section("app_name", 20, 2), section("pipeline", 10, 6), section("new", 1, 1)]
+    assert changed_sections(before, after) == ("pipeline", "new", "gone")
+    assert changed_sections(after, after) == ()
+
+
+def test_a_rollback_goes_to_the_newest_older_build_still_cached() -> None:
+    builds = [build(3), build(2), build(1)]  # newest first
+    everything = lambda path: True  # noqa: E731
+    assert rollback_target(builds, build(3).fingerprint, everything) == build(2)
+    assert rollback_target(builds, build(2).fingerprint, everything) == build(1)
+    pruned = rollback_target(builds, build(3).fingerprint, lambda p: p != build(2).package)
+    assert pruned == build(1)
+    assert "oldest build recorded" in str(rollback_target(builds, build(1).fingerprint, everything))
+    assert "no longer in the cache" in str(
+        rollback_target(builds, build(3).fingerprint, lambda p: False)
+    )
+    # Unknown or unrecorded: never a guess.
+    assert "runs no build recorded" in str(rollback_target(builds, None, everything))
+    assert "runs no build recorded" in str(rollback_target(builds, "f" * 12, everything))
