@@ -123,7 +123,11 @@ class OakdApp(App[int]):
         self.cameras = CamerasTable(self.clock, id="cameras", several=several)
         self.jobs = JobsTable(self.clock, self.cameras.label_of, id="jobs", several=several)
         self.projects = ProjectsTable(
-            self.clock, self.cameras.label_of, id="projects", several=several
+            self.clock,
+            self.cameras.label_of,
+            id="projects",
+            several=several,
+            device=lambda key: self.cameras.devices.get(key),
         )
         if daemons is not None and several:
             for daemon in daemons:
@@ -294,8 +298,10 @@ class OakdApp(App[int]):
             elif name == p.EVENT_LOG:
                 level, source = str(data.get("level") or "info"), str(data.get("source") or "")
                 self.log_panel.add(level, source, str(data["message"]))
-        if devices and self.cameras.upsert_many(devices):
-            self.jobs.relabel()
+        if devices:
+            if self.cameras.upsert_many(devices):
+                self.jobs.relabel()
+            # Names, and whether each runs its project's last build (out of sync), may change.
             self.projects.relabel()
         for before, after in self.jobs.upsert_many(jobs) if jobs else ():
             self._job_changed(before, after)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oakd.cli.common import EXIT_OK, add_client_options, print_json, print_table, run_client, when
-from oakd.protocol import Builds, ListProjects, Rollback, Unwatch, Watch
+from oakd.protocol import Builds, ListDevices, ListProjects, Rollback, Unwatch, Watch
 
 if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
     from oakd.client import Client
@@ -106,8 +106,13 @@ def unwatch(args: argparse.Namespace) -> int:
 def projects(args: argparse.Namespace) -> int:
     """List the watched projects."""
 
+    from oakd.core.sync import OUT_OF_SYNC, out_of_sync
+
     async def work(client: Client) -> int:
         found = await client.call(ListProjects())
+        devices = {d["id"]: d for d in await client.call(ListDevices())}
+        for p in found:  # the cameras that do not run the last build, as the record says
+            p["out_of_sync"] = out_of_sync(p, devices)
         if args.json:
             print_json(found)
             return EXIT_OK
@@ -115,14 +120,17 @@ def projects(args: argparse.Namespace) -> int:
         for p in found:
             build = p["last_build"] or {}
             error = (build.get("error") or {}).get("message")
-            rows.append(
-                (
-                    p["path"],
-                    ", ".join(p["devices"]),
-                    p["state"],
-                    when(build.get("finished")),
-                    error or build.get("note") or "",
+            result = error or build.get("note") or ""
+            state = p["state"]
+            if p["out_of_sync"] and state == "ok":
+                state = OUT_OF_SYNC
+                stale = ", ".join(p["out_of_sync"])
+                result = (
+                    f"{stale}: not the last build (reset, cleared or flashed since); "
+                    f"`oakd flash {p['out_of_sync'][0]} --project {p['path']}`"
                 )
+            rows.append(
+                (p["path"], ", ".join(p["devices"]), state, when(build.get("finished")), result)
             )
         print_table(("PROJECT", "CAMERAS", "STATE", "BUILT", "RESULT"), rows, "no projects watched")
         return EXIT_OK

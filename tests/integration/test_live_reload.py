@@ -341,6 +341,10 @@ def test_builds_are_kept_and_a_camera_rolls_back_to_the_previous_one(
     assert job["state"] == "done" and job["params"]["app_name"] == first["app_name"]
     devices = {d["id"]: d for d in json.loads(daemon.cli("devices", "--json").stdout)}
     assert devices[camera]["flashed_app"] == first["app_name"]
+    # It no longer runs the project's last build: out of sync, and the table says what to do.
+    assert projects(daemon)[str(project)]["out_of_sync"] == [camera]
+    table = daemon.cli("projects")
+    assert "out of sync" in table.stdout and f"oakd flash {camera} --project" in table.stdout
     # The oldest recorded: nothing older to go to, said so.
     again = daemon.cli("rollback", camera)
     assert again.returncode == 1 and "nothing to roll back to" in again.stderr, again.stderr

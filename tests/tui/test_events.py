@@ -152,3 +152,27 @@ async def test_malformed_and_unknown_events_are_ignored(standin: StandInDaemon) 
         await until(pilot, lambda: "test: after" in app.log_panel.text(), "the last event")
         assert "ignored a device.changed event without 'id'" in app.log_panel.text()
         assert app.cameras.visible_ids() == [mxid(1)]
+
+
+async def test_a_project_whose_camera_lost_its_build_is_out_of_sync(
+    standin: StandInDaemon,
+) -> None:
+    build = {**data.build_result(ok=True), "fingerprint": "f00dfeed0000aaaa"}
+    front = {**data.device(1, "front", state="flash_booted"), "flashed_hash": "f00dfeed0000"}
+    standin.devices = [front, data.device(2, "back")]
+    standin.projects = [data.project(devices=[mxid(1)], state="ok", last_build=build)]
+    app = build_app(standin.path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await connected(pilot)
+        blink = "/home/dev/blink"
+        await until(pilot, lambda: app.projects.row_count == 1, "the project")
+        assert app.projects.get_cell(blink, "state").plain == "ok"
+        # Cleared (by hand, or a reset): no app on record.
+        cleared = {**front, "state": "bootloader", "flashed_hash": None, "flashed_app": None}
+        standin.publish(EVENT_DEVICE_CHANGED, cleared)
+        await until(
+            pilot, lambda: app.projects.get_cell(blink, "state").plain == "out of sync", "stale"
+        )
+        assert app.projects.cell_text(blink, "cameras") == "front ≠"
+        standin.publish(EVENT_DEVICE_CHANGED, front)  # flashed again
+        await until(pilot, lambda: app.projects.get_cell(blink, "state").plain == "ok", "in sync")

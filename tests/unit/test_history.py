@@ -35,3 +35,16 @@ def test_a_rollback_goes_to_the_newest_older_build_still_cached() -> None:
     # Unknown or unrecorded: never a guess.
     assert "runs no build recorded" in str(rollback_target(builds, None, everything))
     assert "runs no build recorded" in str(rollback_target(builds, "f" * 12, everything))
+
+
+def test_out_of_sync_is_what_the_record_says_and_never_a_guess() -> None:
+    from oakd.core.sync import out_of_sync, runs_last_build
+
+    project = {"devices": ["A", "door"], "last_build": {"ok": True, "fingerprint": "ab" * 8}}
+    runs = {"id": "A", "flashed_hash": "ab" * 6}
+    cleared = {"id": "B", "alias": "door", "flashed_hash": None}
+    assert runs_last_build(project, runs) is True
+    assert out_of_sync(project, {"A": runs, "B": cleared}) == ["door"]  # by alias too
+    assert out_of_sync(project, {"A": runs}) == []  # an unknown camera: not told, not flagged
+    failed = {**project, "last_build": {"ok": False}}
+    assert runs_last_build(failed, cleared) is None  # no good build to compare with

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
+from oakd.core.sync import OUT_OF_SYNC, runs_last_build
 from tui import hosts, model
 from tui.clock import Clock
 from tui.model import Wire
@@ -18,13 +19,19 @@ from tui.widgets.keyed_table import KeyedTable
 
 COLUMNS = (
     ("name", "project", None),
-    ("state", "state", 9),
+    ("state", "state", 11),
     ("build", "last build", None),
     ("cameras", "cameras", None),
 )
 # What a narrow panel keeps, most important first (KeyedTable drops from the end).
 IMPORTANCE = ("name", "state", "build", "cameras")
-STATE_STYLES = {"idle": "", "building": "bold cyan", "ok": "green", "failed": "bold red"}
+STATE_STYLES = {
+    "idle": "",
+    "building": "bold cyan",
+    "ok": "green",
+    "failed": "bold red",
+    OUT_OF_SYNC: "yellow",
+}
 
 
 class ProjectsTable(KeyedTable):
@@ -53,10 +60,12 @@ class ProjectsTable(KeyedTable):
         names: Callable[[str], str],
         id: str | None = None,
         several: bool = False,
+        device: Callable[[str], Wire | None] = lambda key: None,
     ) -> None:
         super().__init__(id=id, several=several)
         self.clock = clock
         self.names = names  # a camera's row key -> what a person calls it
+        self.device = device  # a camera's row key -> its wire, if the TUI has it
         self.projects: dict[str, Wire] = {}  # by row key
         self.unserved: set[str] = set()  # the daemons without a `projects` request
 
@@ -145,18 +154,29 @@ class ProjectsTable(KeyedTable):
         if project is not None:
             self.post_message(self.Opened(project))
 
+    def stale(self, project: Wire) -> list[str]:
+        """The project's cameras (row keys) that do not run its last good build (core/sync.py)."""
+        keys = [self._camera(project, d) for d in project.get("devices") or []]
+        return [k for k in keys if runs_last_build(project, self.device(k)) is False]
+
     def _row(self, project: Wire) -> tuple[Text, ...]:
         state = str(project.get("state") or "idle")
+        stale = self.stale(project)
+        if state == "ok" and stale:
+            state = OUT_OF_SYNC
+        cameras = Text()
+        for i, device_id in enumerate(project.get("devices") or []):
+            key = self._camera(project, device_id)
+            cameras.append(", " if i else "")
+            if key in stale:  # reset, cleared or flashed by hand since: f flashes it again
+                cameras.append(f"{self.names(key)} ≠", style="yellow")
+            else:
+                cameras.append(self.names(key))
         return (
             Text(model.project_name(str(project["path"]))),
             Text(state, style=STATE_STYLES.get(state, "")),
             self._last_build(project.get("last_build")),
-            Text(
-                ", ".join(
-                    self.names(self._camera(project, d)) for d in project.get("devices") or []
-                )
-                or "-"
-            ),
+            cameras if cameras.plain else Text("-"),
         )
 
     @staticmethod
