@@ -48,8 +48,13 @@ def build_fleet_app(sockets: dict[str, Path], **kwargs: Any) -> OakdApp:
     return make_app(daemons=daemons, **kwargs)
 
 
+# A deadline, not a pause: a check that holds returns at once. Generous, since a loaded 2-core
+# machine running the suite on 4 workers can take seconds to deliver one event.
+UNTIL_S = 20.0
+
+
 async def until(
-    pilot: Pilot[Any], check: Callable[[], object], what: str, timeout: float = 5.0
+    pilot: Pilot[Any], check: Callable[[], object], what: str, timeout: float = UNTIL_S
 ) -> None:
     """Let the app run until `check()` is true; fail naming `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout

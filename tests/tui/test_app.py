@@ -22,7 +22,7 @@ from oakd.protocol import (
 )
 from tests.tui import data
 from tests.tui.data import mxid
-from tests.tui.helpers import build_app, connected, screen_of, until, until_sent
+from tests.tui.helpers import back_to_main, build_app, connected, screen_of, until, until_sent
 from tests.tui.standin import StandInDaemon
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.flash import FlashScreen
@@ -219,6 +219,7 @@ async def test_inspect_warns_before_stopping_a_running_app(standin: StandInDaemo
         screen = await screen_of(pilot, ConfirmScreen)
         assert "back" in screen.body_text and "(blink) stops" in screen.body_text
         await pilot.press("escape")
+        await back_to_main(pilot)  # the dialog gone before the next keys, however loaded
         await pilot.press("down", "i")  # front is in its bootloader: inspected at once
         [first] = await until_sent(pilot, standin, Inspect)
         assert first == Inspect(device=mxid(1), yes=False)  # the escape sent nothing

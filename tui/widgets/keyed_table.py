@@ -99,7 +99,7 @@ class KeyedTable(DataTable[Text]):
         self._cells: dict[str, tuple[Text, ...]] = {}  # every cell, drawn or not
         self._given: dict[str, tuple[str, tuple[Text, ...]]] = {}  # host and cells as put
         self.down: set[str] = set()  # the daemons that do not answer now
-        self._shown = [key for key, _, _ in self.columns_used]
+        self._shown = self._unfitted()
         self._fit_pending = False
         # The user's order (s, S): a column and whether reversed; None: the table's own.
         self.user_order: tuple[str, bool] | None = None
@@ -118,10 +118,11 @@ class KeyedTable(DataTable[Text]):
         self.forget_rows()
         self._cells.clear()
         self._given.clear()
-        self._shown = [key for key, _, _ in self.columns_used]
+        self._shown = self._unfitted()
         self.clear(columns=True)
         for key, title, width in self.columns_used:
-            self.add_column(title, key=key, width=width)
+            if key in self._shown:
+                self.add_column(title, key=key, width=width)
         self._refit_soon()
 
     # -- the user's order ---------------------------------------------------------------------
@@ -192,9 +193,14 @@ class KeyedTable(DataTable[Text]):
         at = list(keys).index(self.HOST_AFTER) + 1 if self.HOST_AFTER else 0
         return (*keys[:at], "host", *keys[at:])
 
+    def _unfitted(self) -> list[str]:
+        """The columns drawn before the first fit: all but the OPTIONAL ones, empty so far."""
+        return [key for key, _, _ in self.columns_used if key not in self.OPTIONAL]
+
     def on_mount(self) -> None:
         for key, title, width in self.columns_used:
-            self.add_column(title, key=key, width=width)
+            if key in self._shown:
+                self.add_column(title, key=key, width=width)
 
     def on_resize(self, _: events.Resize) -> None:
         self._fit()
