@@ -44,7 +44,7 @@ from oakd.mdns.record import (
     instance_name,
 )
 from oakd.protocol import PROTOCOL_VERSION
-from oakd.services.bus import EventBus
+from oakd.services.bus import EventBus, Nudge
 from oakd.tasks import wait_any
 
 log = logging.getLogger("oakd.announce")
@@ -91,18 +91,6 @@ def ssh_hint(shared: bool) -> str:
     return f"ssh://{user}@{host}"
 
 
-class _Nudge:
-    """An event-bus subscriber that only notes that a camera changed (no frames are kept)."""
-
-    topics = frozenset({"device"})
-
-    def __init__(self) -> None:
-        self.event = asyncio.Event()
-
-    def push(self, frame: bytes) -> None:
-        self.event.set()
-
-
 class Announcer:
     """Keeps this daemon's mDNS record up to date while it runs."""
 
@@ -121,7 +109,7 @@ class Announcer:
         self.state_dir = state_dir
         self.socket_path = socket_path
         self.shared = shared
-        self._nudge = _Nudge()
+        self._nudge = Nudge("device")
         self._zc: AsyncZeroconf | None = None
         self._info: AsyncServiceInfo | None = None
         self._key: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # (chosen, addresses)

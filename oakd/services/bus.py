@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Protocol
 
 from oakd.protocol import encode, event, topic_of
@@ -41,3 +42,15 @@ class EventBus:
 
     def __len__(self) -> int:
         return len(self._subscribers)
+
+
+class Nudge:
+    """A subscriber that keeps no frames, only notes that an event of its topics came: for a
+    service that looks again at what it cares about (a camera's arrival, its count)."""
+
+    def __init__(self, *topics: str) -> None:
+        self.topics = frozenset(topics)
+        self.event = asyncio.Event()
+
+    def push(self, frame: bytes) -> None:
+        self.event.set()

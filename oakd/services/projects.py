@@ -28,7 +28,7 @@ from oakd.core.package import HASH_CHARS, PackageError, package_sections
 from oakd.core.registry import DeviceRegistry
 from oakd.errors import ErrorCode, OakdError
 from oakd.protocol import EVENT_LOG, EVENT_PROJECT_BUILD, EVENT_PROJECT_CHANGED
-from oakd.services.bus import EventBus
+from oakd.services.bus import EventBus, Nudge
 from oakd.services.engine import FlashEngine
 from oakd.services.store import Store
 from oakd.services.watcher import ProjectFilter, watch_directory
@@ -49,6 +49,10 @@ class WatchedProject:
     ignore: list[str] = field(default_factory=list)  # the config's patterns (see ProjectFilter)
     state: str = "idle"  # idle, building, ok, failed, missing
     last_build: dict[str, Any] | None = None
+    # Targets not seen when the last good build was flashed, and that build's flash params:
+    # each is flashed when it is seen (a camera that boots after the daemon, say).
+    unseen: list[str] = field(default_factory=list)
+    last_params: dict[str, Any] | None = None
     build_task: asyncio.Task[None] | None = field(default=None, repr=False)
     stop: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
@@ -126,7 +130,13 @@ class ProjectService:
         self.sync_config()
         for path, entry, devices, compress in self.store.projects():
             self._start(WatchedProject(Path(path), entry, devices, compress, "runtime"))
-        await stop.wait()
+        arrivals = Nudge("device")
+        self.bus.subscribe(arrivals)
+        self._tasks.start(self._flash_arrivals(arrivals), name="flash arriving targets")
+        try:
+            await stop.wait()
+        finally:
+            self.bus.unsubscribe(arrivals)
         self._stop.set()
         for project in self.projects.values():
             project.stop.set()
@@ -437,8 +447,28 @@ class ProjectService:
         else:
             note = f"{what}: no camera to flash"
         if unknown:
-            note += f" ({len(unknown)} not seen yet: {', '.join(unknown)})"
+            note += f" ({len(unknown)} not seen yet: {', '.join(unknown)}; flashed when seen)"
+        project.unseen, project.last_params = unknown, self._params(result, False)
         return queued, note
+
+    async def _flash_arrivals(self, arrivals: Nudge) -> None:
+        """Flash each project's last good build to a target that was not seen when it was
+        built, once it is (the build's own flash skipped it)."""
+        while True:
+            await arrivals.event.wait()
+            arrivals.event.clear()
+            for project in list(self.projects.values()):
+                for ref in list(project.unseen):
+                    device = self._device(ref)
+                    if device is None or not device.online or project.last_params is None:
+                        continue
+                    project.unseen.remove(ref)
+                    try:
+                        self.engine.submit(JobKind.FLASH_PROJECT, device.id, project.last_params)
+                    except OakdError as exc:
+                        self._say(project, "error", f"not flashed to {ref}: {exc.message}")
+                        continue
+                    self._say(project, "info", f"{ref} is seen now: flashing it the last build")
 
     def _device(self, ref: str) -> Device | None:
         """A target camera by MX ID or alias; None while it has not been seen."""

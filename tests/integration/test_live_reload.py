@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from oakd.core.package import HASH_CHARS, inspect_package
+from oakd.emulator.fleet import mxid_for_index
 from tests.helpers import DaemonProcess, RawClient, job_states, wait_for, wait_online
 
 pytestmark = pytest.mark.timeout(400)
@@ -353,3 +354,23 @@ def test_builds_are_kept_and_a_camera_rolls_back_to_the_previous_one(
     assert unwatched.returncode == 0
     lost = daemon.cli("rollback", camera)
     assert lost.returncode == 2 and "--project DIR" in lost.stderr, lost.stderr
+
+
+def test_a_target_seen_after_the_build_is_flashed_when_it_appears(
+    make_fleet, make_daemon, short_tmp: Path
+) -> None:
+    # The camera boots after the daemon (a PoE switch powering up, say): the first build
+    # finds no target, and flashes it once it is seen, not only at the next save.
+    camera = mxid_for_index(0)
+    project = short_tmp / "late"
+    project.mkdir()
+    (project / "pipeline.py").write_text(PIPELINE.format(message="late"))
+    daemon = make_daemon(f'[[project]]\npath = "{project}"\ndevices = ["{camera}"]\n')
+    built = next_build(daemon, project, 0)
+    assert built["ok"] and built["flashed"] == []
+    assert f"not seen yet: {camera}; flashed when seen" in built["note"]
+    fleet = make_fleet(1)
+    assert fleet.cameras[0].mxid == camera
+    wait_for(lambda: all_done(daemon), 120, "the flash once the camera is seen")
+    (job,) = job_states(daemon).values()
+    assert job["device"] == camera and job["params"]["app_name"] == built["app_name"]
