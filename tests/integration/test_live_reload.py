@@ -57,6 +57,22 @@ def write(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
+def one_camera(make_fleet: Any, make_daemon: Any) -> tuple[DaemonProcess, str]:
+    """A daemon that sees one emulated camera; the camera's MX ID."""
+    fleet = make_fleet(1)
+    daemon = make_daemon()
+    wait_online(daemon, 1)
+    return daemon, fleet.cameras[0].mxid
+
+
+def new_project(root: Path, name: str, message: str) -> Path:
+    """A project directory whose pipeline's Script says `message`."""
+    project = root / name
+    project.mkdir()
+    (project / "pipeline.py").write_text(PIPELINE.format(message=message))
+    return project
+
+
 def all_done(daemon: DaemonProcess) -> bool:
     states = job_states(daemon)
     return bool(states) and all(j["state"] in ("done", "skipped") for j in states.values())
@@ -259,13 +275,8 @@ def test_flash_a_project_once_and_a_configured_project_is_watched(
 def test_watch_follow_streams_the_projects_builds_and_flashes_until_ctrl_c(
     make_fleet, make_daemon, short_tmp: Path
 ) -> None:
-    fleet = make_fleet(1)
-    daemon = make_daemon()
-    wait_online(daemon, 1)
-    camera = fleet.cameras[0].mxid
-    project = short_tmp / "follow"
-    project.mkdir()
-    (project / "pipeline.py").write_text(PIPELINE.format(message="one"))
+    daemon, camera = one_camera(make_fleet, make_daemon)
+    project = new_project(short_tmp, "follow", "one")
     # Another camera's event and the daemon's log are not this project's: not shown.
     follow = daemon.cli_background("watch", str(project), "-d", camera, "--follow")
     out = follow.stdout
@@ -310,14 +321,9 @@ def test_watch_follow_streams_the_projects_builds_and_flashes_until_ctrl_c(
 def test_builds_are_kept_and_a_camera_rolls_back_to_the_previous_one(
     make_fleet, make_daemon, short_tmp: Path
 ) -> None:
-    fleet = make_fleet(1)
-    daemon = make_daemon()
-    wait_online(daemon, 1)
-    camera = fleet.cameras[0].mxid
-    project = short_tmp / "roll"
-    project.mkdir()
+    daemon, camera = one_camera(make_fleet, make_daemon)
+    project = new_project(short_tmp, "roll", "one")
     entry = project / "pipeline.py"
-    entry.write_text(PIPELINE.format(message="one"))
     assert daemon.cli("watch", str(project), "-d", camera).returncode == 0
     first = next_build(daemon, project, 0)
     wait_for(lambda: all_done(daemon), 120, "the first flash")
@@ -362,9 +368,7 @@ def test_a_target_seen_after_the_build_is_flashed_when_it_appears(
     # The camera boots after the daemon (a PoE switch powering up, say): the first build
     # finds no target, and flashes it once it is seen, not only at the next save.
     camera = mxid_for_index(0)
-    project = short_tmp / "late"
-    project.mkdir()
-    (project / "pipeline.py").write_text(PIPELINE.format(message="late"))
+    project = new_project(short_tmp, "late", "late")
     daemon = make_daemon(f'[[project]]\npath = "{project}"\ndevices = ["{camera}"]\n')
     built = next_build(daemon, project, 0)
     assert built["ok"] and built["flashed"] == []

@@ -34,6 +34,18 @@ NAME = "oakd on plant-2"
 BROWSE_S = 10.0  # an answer comes within 1.5 s (see oakd/cli/daemons_cmd.py); load: margin
 
 
+def service(name: str, host: str, record: DaemonRecord) -> AsyncServiceInfo:
+    """A daemon's record as its announcer registers it, on loopback."""
+    return AsyncServiceInfo(
+        SERVICE_TYPE,
+        f"{name}.{SERVICE_TYPE}",
+        port=22,
+        properties=record.properties(),
+        server=f"{host}.local.",
+        parsed_addresses=[LOOPBACK],
+    )
+
+
 @pytest.fixture
 async def announced(short_tmp: Path) -> AsyncIterator[StandInDaemon]:
     """A stand-in daemon with camera 3, announced by mDNS as NAME with its socket."""
@@ -41,14 +53,7 @@ async def announced(short_tmp: Path) -> AsyncIterator[StandInDaemon]:
     daemon.devices = [data.device(3, "gate")]
     daemon.start()
     record = DaemonRecord("uuid-b", "0.1.0", 1, 1, "ssh://ops@plant-2", str(daemon.path))
-    info = AsyncServiceInfo(
-        SERVICE_TYPE,
-        f"{NAME}.{SERVICE_TYPE}",
-        port=22,
-        properties=record.properties(),
-        server="plant-2.local.",
-        parsed_addresses=[LOOPBACK],
-    )
+    info = service(NAME, "plant-2", record)
     zc = AsyncZeroconf(interfaces=[LOOPBACK], ip_version=IPVersion.V4Only)
     await zc.async_register_service(info)
     yield daemon
@@ -117,14 +122,7 @@ async def test_a_daemon_found_on_the_lan_is_added_with_a_key(
 async def test_the_screen_follows_a_record_that_goes(short_tmp: Path) -> None:
     daemon = StandInDaemon(short_tmp / "c").start()
     record = DaemonRecord("uuid-c", "0.1.0", 1, 0, "ssh://plant-3", str(daemon.path))
-    info = AsyncServiceInfo(
-        SERVICE_TYPE,
-        f"oakd on plant-3.{SERVICE_TYPE}",
-        port=22,
-        properties=record.properties(),
-        server="plant-3.local.",
-        parsed_addresses=[LOOPBACK],
-    )
+    info = service("oakd on plant-3", "plant-3", record)
     zc = AsyncZeroconf(interfaces=[LOOPBACK], ip_version=IPVersion.V4Only)
     try:
         app = build_app(daemon.path)
