@@ -120,6 +120,9 @@ class DaemonProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # As a shell starts it: Ctrl-C (SIGINT) works. xdist's workers ignore SIGINT, and
+            # an ignored signal stays ignored in a child, where Python then sets no handler.
+            preexec_fn=_default_sigint,
         )
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
@@ -134,6 +137,10 @@ class DaemonProcess:
                 self.proc.wait()
             self._log.close()
         return code
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class RawClient:

@@ -68,8 +68,9 @@ async def test_slash_filters_the_focused_jobs_or_projects(standin: StandInDaemon
             return [str(row.key.value) for row in app.jobs.ordered_rows]
 
         await pilot.press("2", "slash")
+        await until(pilot, lambda: app.focused is app.filter, "the filter focused")
         assert "filter jobs" in app.filter.placeholder
-        await pilot.press("f", "a", "i", "l")
+        app.filter.value = "fail"  # as typed: keys sent before the focus moved would not be
         await until(pilot, lambda: jobs() == ["2"], "only the failed job")
         assert len(app.cameras.visible_ids()) == 3  # the cameras are not filtered
         assert "filter: fail" in str(app.jobs.border_title)
@@ -80,13 +81,16 @@ async def test_slash_filters_the_focused_jobs_or_projects(standin: StandInDaemon
         standin.publish(EVENT_JOB_CHANGED, data.job(5, mxid(1), state="queued"))
         await until(pilot, lambda: "4" in jobs(), "the new failed job")
         assert "5" not in jobs() and "5" in {str(k) for k in app.jobs.jobs}
-        await pilot.press("slash", "escape")  # clears: all of them again, in order
+        await pilot.press("slash")
+        await until(pilot, lambda: app.focused is app.filter, "the filter focused")
+        await pilot.press("escape")  # clears: all of them again, in order
         await until(pilot, lambda: len(jobs()) == 5, "every job")
         assert jobs()[0] == "5"  # queued first, as ever
 
         await pilot.press("3", "slash")
+        await until(pilot, lambda: app.focused is app.filter, "the filter focused")
         assert "filter projects" in app.filter.placeholder and app.filter.value == ""
-        await pilot.press("g", "a", "t")
+        app.filter.value = "gat"
         await until(pilot, lambda: app.projects.row_count == 1, "only gate")
         assert app.projects.highlighted_key() == "/home/dev/gate"
 
