@@ -426,7 +426,10 @@ class ProjectService:
         queued, current, unknown = [], [], []
         for ref in project.devices:
             device = self._device(ref)
-            if device is None:
+            if device is None or not device.online:
+                # Not seen yet, or not answering now (a [[device]] of the config is known
+                # before discovery finds it): flashed when it is seen (_flash_arrivals), not
+                # queued to fail against a camera that is not there.
                 unknown.append(ref)
             elif device.flashed_hash == digest and device.state is DeviceState.FLASH_BOOTED:
                 current.append(ref)
@@ -447,7 +450,7 @@ class ProjectService:
         else:
             note = f"{what}: no camera to flash"
         if unknown:
-            note += f" ({len(unknown)} not seen yet: {', '.join(unknown)}; flashed when seen)"
+            note += f" ({len(unknown)} not online yet: {', '.join(unknown)}; flashed when seen)"
         project.unseen, project.last_params = unknown, self._params(result, False)
         return queued, note
 

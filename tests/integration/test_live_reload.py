@@ -369,10 +369,14 @@ def test_a_target_seen_after_the_build_is_flashed_when_it_appears(
     # finds no target, and flashes it once it is seen, not only at the next save.
     camera = mxid_for_index(0)
     project = new_project(short_tmp, "late", "late")
-    daemon = make_daemon(f'[[project]]\npath = "{project}"\ndevices = ["{camera}"]\n')
+    # Named by an alias of the config: known to the daemon before discovery sees it.
+    daemon = make_daemon(
+        f'[[device]]\nid = "{camera}"\nalias = "gate"\n'
+        f'[[project]]\npath = "{project}"\ndevices = ["gate"]\n'
+    )
     built = next_build(daemon, project, 0)
     assert built["ok"] and built["flashed"] == []
-    assert f"not seen yet: {camera}; flashed when seen" in built["note"]
+    assert "not online yet: gate; flashed when seen" in built["note"]
     fleet = make_fleet(1)
     assert fleet.cameras[0].mxid == camera
     wait_for(lambda: all_done(daemon), 120, "the flash once the camera is seen")
