@@ -18,6 +18,7 @@ from oakd.protocol import (
     decode,
     encode,
     make_request,
+    read_reply,
 )
 from oakd.transport import Transport, UnixTransport, unreachable
 
@@ -89,6 +90,12 @@ class Client:
             raise self.transport.lost(f"connection lost: {exc}") from None
         finally:
             self._pending.pop(req_id, None)
+
+    async def ask(self, body: Request, timeout: float | None = 30.0) -> Any:
+        """Send one request and return its answer typed as the request's REPLY (a class of
+        oakd/protocol/replies.py, or a list of one); a reply that does not fit raises
+        ProtocolError naming the field."""
+        return read_reply(body, await self.call(body, timeout))
 
     async def subscribe(self, topics: list[str] | None = None) -> None:
         """Have the daemon push events of these topics (all by default) into `events`."""

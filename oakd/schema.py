@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import enum
 import types
 import typing
 from collections.abc import Mapping
@@ -84,8 +85,9 @@ def check_scalar(value: Any, path: str) -> None:
             raise SchemaError(path, "expected UTF-8 text (it holds a lone surrogate)") from None
 
 
-def convert(tp: Any, value: Any, path: str) -> Any:
-    """Check `value` against the annotation `tp`; return it (nested dataclasses are built)."""
+def convert(tp: Any, value: Any, path: str, lenient: bool = False) -> Any:
+    """Check `value` against the annotation `tp`; return it (nested dataclasses are built,
+    enums made from their values). `lenient` ignores unknown keys, at every depth."""
     check_scalar(value, path)
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
@@ -96,7 +98,7 @@ def convert(tp: Any, value: Any, path: str) -> Any:
             if arg is type(None):
                 continue
             try:
-                return convert(arg, value, path)
+                return convert(arg, value, path, lenient)
             except SchemaError:
                 continue
         raise SchemaError(path, f"expected {describe(tp)}, got {_found(value)}")
@@ -104,18 +106,25 @@ def convert(tp: Any, value: Any, path: str) -> Any:
         (inner,) = typing.get_args(tp)
         if not isinstance(value, list):
             raise SchemaError(path, f"expected {describe(tp)}, got {_found(value)}")
-        return [convert(inner, v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [convert(inner, v, f"{path}[{i}]", lenient) for i, v in enumerate(value)]
     if origin is dict:
         key_tp, val_tp = typing.get_args(tp)
         if not isinstance(value, dict):
             raise SchemaError(path, f"expected {describe(tp)}, got {_found(value)}")
         return {
-            convert(key_tp, k, path): convert(val_tp, v, f"{path}.{k}") for k, v in value.items()
+            convert(key_tp, k, path, lenient): convert(val_tp, v, f"{path}.{k}", lenient)
+            for k, v in value.items()
         }
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         if not isinstance(value, Mapping):
             raise SchemaError(path, f"expected a table, got {_found(value)}")
-        return build(tp, value, path)
+        return build(tp, value, path, lenient)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            known = ", ".join(repr(m.value) for m in tp)
+            raise SchemaError(path, f"expected one of {known}, got {_found(value)}") from None
     if tp is float:
         # TOML and JSON both write 2 for 2.0; a whole number is a fine float.
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -128,8 +137,10 @@ def convert(tp: Any, value: Any, path: str) -> Any:
     raise SchemaError(path, f"expected {describe(tp)}, got {_found(value)}")
 
 
-def build(cls: type[T], data: Mapping[str, Any], path: str = "") -> T:
-    """Make a `cls` dataclass from `data`, rejecting unknown keys and wrong types."""
+def build(cls: type[T], data: Mapping[str, Any], path: str = "", lenient: bool = False) -> T:
+    """Make a `cls` dataclass from `data`, rejecting wrong types, and unknown keys unless
+    `lenient` (a reply of a newer daemon may carry more). A class with a `finish(data)` method
+    completes what the fields alone cannot say."""
     hints = typing.get_type_hints(cls)
     # Fields marked metadata={"internal": True} are set by code, never by the data.
     fields = {
@@ -142,12 +153,14 @@ def build(cls: type[T], data: Mapping[str, Any], path: str = "") -> T:
     for key, value in data.items():
         where = f"{path}.{key}" if path else key
         if key not in fields:
+            if lenient:
+                continue
             hint = difflib.get_close_matches(key, sorted(known), n=1)
             suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise SchemaError(
                 where, f"unknown key{suggestion}; known keys: {', '.join(sorted(known))}"
             )
-        kwargs[key] = convert(hints[key], value, where)
+        kwargs[key] = convert(hints[key], value, where, lenient)
     missing = [
         n
         for n, f in fields.items()
@@ -158,7 +171,9 @@ def build(cls: type[T], data: Mapping[str, Any], path: str = "") -> T:
     if missing:
         where = f"{path}.{missing[0]}" if path else missing[0]
         raise SchemaError(where, f"is required ({describe(hints[missing[0]])})")
-    return cls(**kwargs)
+    made = cls(**kwargs)
+    finish = getattr(made, "finish", None)
+    return finish(data) if finish is not None else made
 
 
 def to_plain(obj: Any) -> Any:

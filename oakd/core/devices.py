@@ -44,21 +44,3 @@ class Device:
     def online(self) -> bool:
         """Seen in the latest scans."""
         return self.state is not DeviceState.OFFLINE
-
-    def to_wire(self) -> dict[str, Any]:
-        """As `oakd devices --json` and the protocol show it."""
-        return {
-            "id": self.id,
-            "alias": self.alias,
-            "address": self.address,
-            "state": self.state.value,
-            "online": self.online,
-            "first_seen": self.first_seen,
-            "last_seen": self.last_seen,
-            "flashed_hash": self.flashed_hash,
-            "flashed_app": self.flashed_app,
-            "flashed_at": self.flashed_at,
-            "inspection": self.inspection,
-            "delta": self.delta_verdict,
-            "write_unfinished": self.flash_journal is not None,
-        }

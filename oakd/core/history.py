@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from oakd.core.package import APP_NAME, Section
 
@@ -33,18 +32,6 @@ class Build:
     package: str  # its path in the cache
     size: int
     changed: tuple[str, ...]  # sections that differ from the build before; () for the first
-
-    def to_wire(self) -> dict[str, Any]:
-        """As `builds` answers it."""
-        return {
-            "project": self.project,
-            "finished": self.finished,
-            "app_name": self.app_name,
-            "hash": self.fingerprint,
-            "package": self.package,
-            "size": self.size,
-            "changed": list(self.changed),
-        }
 
 
 def changed_sections(before: Sequence[Section], after: Sequence[Section]) -> tuple[str, ...]:

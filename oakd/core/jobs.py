@@ -73,26 +73,6 @@ class Job:
     result: dict[str, Any] | None = None  # what a done job did (a flash: mode, bytes written)
     error_code: str | None = None  # a failed job's ErrorCode value, for scripts
 
-    def to_wire(self) -> dict[str, Any]:
-        """As `oakd jobs --json` and the protocol show it."""
-        return {
-            "id": self.id,
-            "device": self.device,
-            "kind": self.kind.value,
-            "state": self.state.value,
-            "phase": self.phase.value if self.phase else None,
-            "progress": self.progress,
-            "error": self.error,
-            "error_code": self.error_code,
-            "message": self.message,
-            "params": self.params,
-            "created": self.created,
-            "started": self.started,
-            "finished": self.finished,
-            "attempts": self.attempts,
-            "result": self.result,
-        }
-
     def params_json(self) -> str:
         """Params as stored in SQLite."""
         return json.dumps(self.params, sort_keys=True)

@@ -36,6 +36,7 @@ from oakd.protocol import (
     Unwatch,
     Watch,
 )
+from oakd.protocol.replies import BuildInfo, DeviceInfo, JobInfo, ProjectInfo, StatusInfo
 from oakd.services.discovery import Discovery
 from oakd.services.engine import FlashEngine
 from oakd.services.projects import ProjectService
@@ -89,43 +90,43 @@ class Api:
             Rollback: self.rollback,
         }
 
-    async def status(self, _: Status) -> dict[str, Any]:
+    async def status(self, _: Status) -> StatusInfo:
         """Version, uptime, where things are, and counts."""
         devices = list(self.registry.devices.values())
         config = self.services.config()
         counts = self.store.count_jobs()
-        return {
-            "version": __version__,
-            "protocol": PROTOCOL_VERSION,
-            "pid": os.getpid(),
-            "uptime_s": round(time.monotonic() - self.started, 3),
-            "socket": str(self.services.socket_path),
-            "state_dir": str(self.services.state_dir),
-            "config": str(config.source) if config.source else None,
-            "discovery_interval_s": config.discovery.interval_s,
+        return StatusInfo(
+            version=__version__,
+            protocol=PROTOCOL_VERSION,
+            pid=os.getpid(),
+            uptime_s=round(time.monotonic() - self.started, 3),
+            socket=str(self.services.socket_path),
+            state_dir=str(self.services.state_dir),
+            config=str(config.source) if config.source else None,
+            discovery_interval_s=config.discovery.interval_s,
             # Clients flag older bootloaders by the daemon's setting, never by a copy of theirs.
-            "min_bootloader": config.flash.min_bootloader,
-            "discovery_scans": self.services.discovery.scans,
-            "devices": len(devices),
-            "online": sum(1 for d in devices if d.online),
-            "jobs": {s.value: counts.get(s.value, 0) for s in (JobState.QUEUED, JobState.RUNNING)},
-        }
+            min_bootloader=config.flash.min_bootloader,
+            discovery_scans=self.services.discovery.scans,
+            devices=len(devices),
+            online=sum(1 for d in devices if d.online),
+            jobs={s.value: counts.get(s.value, 0) for s in (JobState.QUEUED, JobState.RUNNING)},
+        )
 
-    async def devices(self, _: ListDevices) -> list[dict[str, Any]]:
+    async def devices(self, _: ListDevices) -> list[DeviceInfo]:
         """Every camera seen, with its last known state."""
         devices = sorted(self.registry.devices.values(), key=lambda d: d.id)
-        return [d.to_wire() for d in devices]
+        return [DeviceInfo.of(d) for d in devices]
 
-    async def jobs(self, body: ListJobs) -> list[dict[str, Any]]:
+    async def jobs(self, body: ListJobs) -> list[JobInfo]:
         """Jobs, newest first."""
-        return [j.to_wire() for j in self.store.jobs(limit=body.limit)]
+        return [JobInfo.of(j) for j in self.store.jobs(limit=body.limit)]
 
-    async def inspect(self, body: Inspect) -> dict[str, Any]:
+    async def inspect(self, body: Inspect) -> DeviceInfo:
         """Connect, read the details, keep them; returns the device with its inspection."""
         device = await self.engine.inspect(body.device, body.yes)
-        return device.to_wire()
+        return DeviceInfo.of(device)
 
-    async def flash(self, body: Flash) -> list[dict[str, Any]]:
+    async def flash(self, body: Flash) -> list[JobInfo]:
         """Queue a flash for each camera; returns the jobs."""
         if (body.package is None) == (body.project is None):
             raise OakdError("give exactly one of package and project", ErrorCode.BAD_PARAMS)
@@ -134,7 +135,7 @@ class Api:
         devices = [self.registry.resolve(ref) for ref in body.devices]  # all or none
         if body.project is not None:
             jobs = await self.projects.flash_once(body.project, body.devices, body.force, body.full)
-            return [j.to_wire() for j in jobs]
+            return [JobInfo.of(j) for j in jobs]
         assert body.package is not None
         # Off the event loop: reading and caching a package takes tens of milliseconds.
         params = await asyncio.to_thread(
@@ -143,34 +144,34 @@ class Api:
         for d in devices:
             self.engine.check(JobKind.FLASH_PACKAGE, d.id, params)
         jobs = [self.engine.submit(JobKind.FLASH_PACKAGE, d.id, params) for d in devices]
-        return [j.to_wire() for j in jobs]
+        return [JobInfo.of(j) for j in jobs]
 
-    async def cancel(self, body: Cancel) -> dict[str, Any]:
+    async def cancel(self, body: Cancel) -> JobInfo:
         """Cancel a queued job."""
-        return self.engine.cancel(body.job).to_wire()
+        return JobInfo.of(self.engine.cancel(body.job))
 
     def _destructive(
         self, kind: JobKind, device: str, confirm: bool, params: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        return self.engine.submit(kind, device, params or {}, confirm=confirm).to_wire()
+    ) -> JobInfo:
+        return JobInfo.of(self.engine.submit(kind, device, params or {}, confirm=confirm))
 
-    async def factory_reset(self, body: FactoryReset) -> dict[str, Any]:
+    async def factory_reset(self, body: FactoryReset) -> JobInfo:
         """Queue a factory reset."""
         return self._destructive(JobKind.FACTORY_RESET, body.device, body.confirm)
 
-    async def clear_app(self, body: ClearApp) -> dict[str, Any]:
+    async def clear_app(self, body: ClearApp) -> JobInfo:
         """Queue erasing the app."""
         return self._destructive(JobKind.CLEAR_APP, body.device, body.confirm)
 
-    async def clear_config(self, body: ClearConfig) -> dict[str, Any]:
+    async def clear_config(self, body: ClearConfig) -> JobInfo:
         """Queue erasing the bootloader config."""
         return self._destructive(JobKind.CLEAR_CONFIG, body.device, body.confirm)
 
-    async def bootloader_update(self, body: BootloaderUpdate) -> dict[str, Any]:
+    async def bootloader_update(self, body: BootloaderUpdate) -> JobInfo:
         """Queue a bootloader update."""
         return self._destructive(JobKind.BOOTLOADER_UPDATE, body.device, body.confirm)
 
-    async def network_config(self, body: NetworkConfig) -> dict[str, Any]:
+    async def network_config(self, body: NetworkConfig) -> JobInfo:
         """Validate, then queue, a network config write."""
         if body.dhcp == (body.static is not None):
             raise OakdError("give exactly one of dhcp and static", ErrorCode.BAD_PARAMS)
@@ -185,22 +186,22 @@ class Api:
             )
         return self._destructive(JobKind.NETWORK_CONFIG, body.device, body.confirm, params)
 
-    async def watch(self, body: Watch) -> dict[str, Any]:
+    async def watch(self, body: Watch) -> ProjectInfo:
         """Watch a project and flash it to cameras on every change."""
-        return self.projects.watch(body.path, body.devices, body.entry, body.compress).to_wire()
+        return self.projects.watch(body.path, body.devices, body.entry, body.compress).info()
 
-    async def unwatch(self, body: Unwatch) -> dict[str, Any]:
+    async def unwatch(self, body: Unwatch) -> ProjectInfo:
         """Stop watching a project."""
-        return self.projects.unwatch(body.path).to_wire()
+        return self.projects.unwatch(body.path).info()
 
-    async def builds(self, body: Builds) -> list[dict[str, Any]]:
+    async def builds(self, body: Builds) -> list[BuildInfo]:
         """A project's recorded builds."""
-        return [b.to_wire() for b in self.projects.builds(body.project)]
+        return [BuildInfo.of(b) for b in self.projects.builds(body.project)]
 
-    async def rollback(self, body: Rollback) -> dict[str, Any]:
+    async def rollback(self, body: Rollback) -> JobInfo:
         """Queue the flash of the build before the one the camera runs."""
-        return self.projects.rollback(body.device, body.project).to_wire()
+        return JobInfo.of(self.projects.rollback(body.device, body.project))
 
-    async def list_projects(self, _: ListProjects) -> list[dict[str, Any]]:
+    async def list_projects(self, _: ListProjects) -> list[ProjectInfo]:
         """The watched projects."""
-        return [p.to_wire() for p in self.projects.projects.values()]
+        return [p.info() for p in self.projects.projects.values()]

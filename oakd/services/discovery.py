@@ -16,6 +16,7 @@ from oakd.config import Config
 from oakd.core.devices import DeviceState
 from oakd.core.registry import ChangeKind, DeviceRegistry, Sighting
 from oakd.protocol import EVENT_DEVICE_ADDED, EVENT_DEVICE_CHANGED, EVENT_DEVICE_OFFLINE
+from oakd.protocol.replies import DeviceInfo
 from oakd.services.bus import EventBus
 from oakd.services.store import Store
 from oakd.services.workers import Worker
@@ -113,6 +114,6 @@ class Discovery:
                 change.device.address,
                 change.device.state.value,
             )
-            self.bus.publish(_EVENTS[change.kind], change.device.to_wire())
+            self.bus.publish(_EVENTS[change.kind], DeviceInfo.of(change.device))
         self.scans += 1
         self.first_pass.set()

@@ -40,6 +40,7 @@ from oakd.protocol import (
     EVENT_JOB_PROGRESS,
     needs_confirmation,
 )
+from oakd.protocol.replies import DeviceInfo, JobInfo
 from oakd.services.bus import EventBus
 from oakd.services.store import Store
 from oakd.services.workers import WorkerPool
@@ -261,7 +262,7 @@ class FlashEngine:
         parsed = parse_app_name(name) if name else None
         device.flashed_app, device.flashed_hash = name, parsed[1] if parsed else None
         self.store.upsert_device(device)
-        self.bus.publish(EVENT_DEVICE_CHANGED, device.to_wire())
+        self.bus.publish(EVENT_DEVICE_CHANGED, DeviceInfo.of(device))
         return device
 
     def packages_in_use(self) -> set[Path]:
@@ -422,7 +423,7 @@ class FlashEngine:
         else:
             device.flashed_hash = device.flashed_app = None
         self.store.upsert_device(device)
-        self.bus.publish(EVENT_DEVICE_CHANGED, device.to_wire())
+        self.bus.publish(EVENT_DEVICE_CHANGED, DeviceInfo.of(device))
 
     def _succeeded(self, job: Job, device: Device, result: dict[str, Any]) -> None:
         now = time.time()
@@ -451,7 +452,7 @@ class FlashEngine:
             if job.kind is JobKind.BOOTLOADER_UPDATE:
                 message = f"{message}: {result['bootloader']}"
         self.store.upsert_device(device)
-        self.bus.publish(EVENT_DEVICE_CHANGED, device.to_wire())
+        self.bus.publish(EVENT_DEVICE_CHANGED, DeviceInfo.of(device))
         rules.finish(job, JobState.DONE, now, message=message)
 
     # -- bookkeeping
@@ -464,4 +465,4 @@ class FlashEngine:
         self._publish(job)
 
     def _publish(self, job: Job) -> None:
-        self.bus.publish(EVENT_JOB_CHANGED, job.to_wire())
+        self.bus.publish(EVENT_JOB_CHANGED, JobInfo.of(job))

@@ -28,6 +28,7 @@ from oakd.core.package import HASH_CHARS, PackageError, package_sections
 from oakd.core.registry import DeviceRegistry
 from oakd.errors import ErrorCode, OakdError
 from oakd.protocol import EVENT_LOG, EVENT_PROJECT_BUILD, EVENT_PROJECT_CHANGED
+from oakd.protocol.replies import BuildFailure, BuildSummary, LogLine, ProjectBuilt, ProjectInfo
 from oakd.services.bus import EventBus, Nudge
 from oakd.services.engine import FlashEngine
 from oakd.services.store import Store
@@ -48,7 +49,7 @@ class WatchedProject:
     source: str  # "config" or "runtime" (oakd watch)
     ignore: list[str] = field(default_factory=list)  # the config's patterns (see ProjectFilter)
     state: str = "idle"  # idle, building, ok, failed, missing
-    last_build: dict[str, Any] | None = None
+    last_build: BuildSummary | None = None
     # Targets not seen when the last good build was flashed, and that build's flash params:
     # each is flashed when it is seen (a camera that boots after the daemon, say).
     unseen: list[str] = field(default_factory=list)
@@ -66,38 +67,41 @@ class WatchedProject:
         """What a config reload compares: a change restarts the watch."""
         return (self.entry, self.devices, self.compress, self.ignore)
 
-    def to_wire(self) -> dict[str, Any]:
-        """As the protocol and the TUI show it."""
-        return {
-            "path": str(self.path),
-            "entry": self.entry,
-            "devices": self.devices,
-            "compress": self.compress,
-            "source": self.source,
-            "ignore": self.ignore,
-            "state": self.state,
-            "last_build": self.last_build,
-        }
+    def info(self) -> ProjectInfo:
+        """As the protocol answers it."""
+        return ProjectInfo(
+            path=str(self.path),
+            entry=self.entry,
+            devices=list(self.devices),
+            compress=self.compress,
+            source=self.source,
+            ignore=list(self.ignore),
+            state=self.state,
+            last_build=self.last_build,
+        )
 
 
-def build_summary(result: BuildResult, flashed: list[str], note: str) -> dict[str, Any]:
+def build_summary(result: BuildResult, flashed: list[str], note: str) -> BuildSummary:
     """What a build did, for events and `oakd projects`."""
+    failure = result.failure
+    error = None
+    if failure is not None:
+        error = BuildFailure(failure.kind.value, failure.message, failure.traceback or "")
     data = result.to_json()
-    error = data["error"]
-    return {
-        "ok": result.ok,
-        "unchanged": result.unchanged,
-        "outcome": data["outcome"],
-        "fingerprint": data["fingerprint"],
-        "app_name": data["app_name"],
-        "size": data["size"],
-        "error": error,
-        "output": data["output"]["text"],
-        "durations": data["durations"],
-        "flashed": flashed,
-        "note": note,
-        "finished": time.time(),
-    }
+    return BuildSummary(
+        ok=result.ok,
+        unchanged=result.unchanged,
+        outcome=data["outcome"],
+        fingerprint=data["fingerprint"],
+        app_name=data["app_name"],
+        size=data["size"],
+        error=error,
+        output=data["output"]["text"],
+        durations=data["durations"],
+        flashed=flashed,
+        note=note,
+        finished=time.time(),
+    )
 
 
 class ProjectService:
@@ -378,9 +382,7 @@ class ProjectService:
         """A build of a watched project ended: its state and last build, for every client."""
         project.state = "ok" if result.ok else "failed"
         project.last_build = build_summary(result, flashed, note)
-        self.bus.publish(
-            EVENT_PROJECT_BUILD, {"project": str(project.path), "result": project.last_build}
-        )
+        self.bus.publish(EVENT_PROJECT_BUILD, ProjectBuilt(str(project.path), project.last_build))
         self._publish(project)
 
     async def _build(
@@ -481,12 +483,10 @@ class ProjectService:
             return None
 
     def _say(self, project: WatchedProject, level: str, message: str) -> None:
-        self.bus.publish(
-            EVENT_LOG, {"level": level, "source": str(project.path), "message": message}
-        )
+        self.bus.publish(EVENT_LOG, LogLine(level, str(project.path), message))
 
     def _publish(self, project: WatchedProject) -> None:
-        self.bus.publish(EVENT_PROJECT_CHANGED, project.to_wire())
+        self.bus.publish(EVENT_PROJECT_CHANGED, project.info())
 
 
 def _resolve(path: str) -> Path:

@@ -376,7 +376,7 @@ def test_forgetting_drops_the_oldest_ended_jobs_only() -> None:
 def test_a_job_on_the_wire_is_plain_json() -> None:
     job = make(1, state=RUNNING, params={"size": 3})
     job.phase = JobPhase.COMPARING
-    wire = job.to_wire()
+    wire = to_wire(JobInfo.of(job))
     assert json.loads(json.dumps(wire)) == wire
     assert (wire["kind"], wire["state"], wire["phase"]) == ("flash_package", "running", "comparing")
     assert wire["device"] == A and wire["params"] == {"size": 3}

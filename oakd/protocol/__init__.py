@@ -9,7 +9,9 @@ MAX_FRAME bytes including the newline.
     daemon -> client  {"event": "device.changed", "data": {...}}     (after "subscribe")
 
 The first request must be `hello`; its `protocol` must equal PROTOCOL_VERSION. Each request
-type is one dataclass below, registered in REQUESTS; the server has one handler per type.
+type is one dataclass below, registered in REQUESTS, with the type of its answer (`REPLY`, a
+class of replies.py); the server has one handler per type. Each event name has its data's type
+in EVENTS. Clients read answers with `read_reply` and events with `read_event`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,20 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from oakd.errors import ErrorCode, OakdError, ProtocolError
+from oakd.protocol.replies import (
+    BuildInfo,
+    DeviceInfo,
+    Greeting,
+    JobInfo,
+    JobProgress,
+    LogLine,
+    ProjectBuilt,
+    ProjectInfo,
+    StatusInfo,
+    Subscribed,
+    read_as,
+    to_wire,
+)
 from oakd.schema import SchemaError, build, check_scalar
 
 PROTOCOL_VERSION = 1
@@ -34,15 +50,26 @@ EVENT_PROJECT_CHANGED = "project.changed"  # data: a project (watched, unwatched
 EVENT_PROJECT_BUILD = "project.build"  # data: {"project", "result"}: one finished build
 EVENT_LOG = "log"  # data: {"level", "source", "message"}
 EVENT_TOPICS = ("device", "job", "project", "log")
+EVENTS: dict[str, Any] = {  # each event's data, typed
+    EVENT_DEVICE_ADDED: DeviceInfo,
+    EVENT_DEVICE_CHANGED: DeviceInfo,
+    EVENT_DEVICE_OFFLINE: DeviceInfo,
+    EVENT_JOB_CHANGED: JobInfo,
+    EVENT_JOB_PROGRESS: JobProgress,
+    EVENT_PROJECT_CHANGED: ProjectInfo,
+    EVENT_PROJECT_BUILD: ProjectBuilt,
+    EVENT_LOG: LogLine,
+}
 
 R = TypeVar("R", bound="Request")
 
 
 @dataclass(frozen=True)
 class Request:
-    """Base of every request type; `TYPE` is the wire name."""
+    """Base of every request type; `TYPE` is the wire name, `REPLY` the answer's type."""
 
     TYPE: ClassVar[str] = ""
+    REPLY: ClassVar[Any] = None
 
 
 REQUESTS: dict[str, type[Request]] = {}
@@ -62,6 +89,7 @@ class Hello(Request):
     """First exchange: the client's protocol version; the answer carries the daemon's."""
 
     TYPE: ClassVar[str] = "hello"
+    REPLY: ClassVar[Any] = Greeting
     protocol: int
     client: str = ""
 
@@ -72,6 +100,7 @@ class Status(Request):
     """The daemon's version, uptime and counts."""
 
     TYPE: ClassVar[str] = "status"
+    REPLY: ClassVar[Any] = StatusInfo
 
 
 @request
@@ -80,6 +109,7 @@ class ListDevices(Request):
     """Every camera the daemon has seen."""
 
     TYPE: ClassVar[str] = "devices"
+    REPLY: ClassVar[Any] = list[DeviceInfo]
 
 
 @request
@@ -88,6 +118,7 @@ class ListJobs(Request):
     """Jobs, newest first: queued and running ones, then history up to `limit`."""
 
     TYPE: ClassVar[str] = "jobs"
+    REPLY: ClassVar[Any] = list[JobInfo]
     limit: int = 100
 
 
@@ -97,6 +128,7 @@ class Subscribe(Request):
     """Push events of these topics to this client from now on."""
 
     TYPE: ClassVar[str] = "subscribe"
+    REPLY: ClassVar[Any] = Subscribed
     topics: list[str] = field(default_factory=lambda: list(EVENT_TOPICS))
 
 
@@ -120,6 +152,7 @@ _CONFIRM_HINT = "Confirm it explicitly: send it again with {}: true"
 class DestructiveRequest(Request):
     """An operation that loses something on the camera: refused unless `confirm` is true."""
 
+    REPLY: ClassVar[Any] = JobInfo
     device: str
     confirm: bool = False
 
@@ -132,6 +165,7 @@ class Inspect(Request):
     Connecting stops the app of a FLASH_BOOTED camera: such a camera needs `yes`."""
 
     TYPE: ClassVar[str] = "inspect"
+    REPLY: ClassVar[Any] = DeviceInfo
     device: str
     yes: bool = False
 
@@ -146,6 +180,7 @@ class Flash(Request):
     whole package even where a delta would do. Returns the jobs."""
 
     TYPE: ClassVar[str] = "flash"
+    REPLY: ClassVar[Any] = list[JobInfo]
     devices: list[str]
     package: str | None = None
     project: str | None = None
@@ -159,6 +194,7 @@ class Cancel(Request):
     """Cancel a queued job (a running write is never torn off: that is refused)."""
 
     TYPE: ClassVar[str] = "cancel"
+    REPLY: ClassVar[Any] = JobInfo
     job: int
 
 
@@ -213,6 +249,7 @@ class Watch(Request):
     """Watch a project directory and flash it to `devices` whenever it changes."""
 
     TYPE: ClassVar[str] = "watch"
+    REPLY: ClassVar[Any] = ProjectInfo
     path: str
     devices: list[str]
     entry: str = "pipeline.py"
@@ -225,6 +262,7 @@ class Unwatch(Request):
     """Stop watching a project directory."""
 
     TYPE: ClassVar[str] = "unwatch"
+    REPLY: ClassVar[Any] = ProjectInfo
     path: str
 
 
@@ -234,6 +272,7 @@ class Builds(Request):
     """A project's last good builds, newest first: app name, hash, size, sections changed."""
 
     TYPE: ClassVar[str] = "builds"
+    REPLY: ClassVar[Any] = list[BuildInfo]
     project: str
 
 
@@ -244,6 +283,7 @@ class Rollback(Request):
     project that flashes it); answers the job."""
 
     TYPE: ClassVar[str] = "rollback"
+    REPLY: ClassVar[Any] = JobInfo
     device: str
     project: str | None = None
 
@@ -254,6 +294,7 @@ class ListProjects(Request):
     """The watched projects with their targets and last build result."""
 
     TYPE: ClassVar[str] = "projects"
+    REPLY: ClassVar[Any] = list[ProjectInfo]
 
 
 @dataclass(frozen=True)
@@ -338,8 +379,8 @@ def make_request(req_id: int | str, body: Request) -> dict[str, Any]:
 
 
 def ok(req_id: int | str | None, result: Any) -> dict[str, Any]:
-    """A success response."""
-    return {"id": req_id, "ok": True, "result": result}
+    """A success response (a reply of replies.py, or plain data)."""
+    return {"id": req_id, "ok": True, "result": to_wire(result)}
 
 
 def error(req_id: int | str | None, code: ErrorCode, message: str) -> dict[str, Any]:
@@ -353,8 +394,20 @@ def failure(req_id: int | str | None, exc: OakdError) -> dict[str, Any]:
 
 
 def event(name: str, data: Any) -> dict[str, Any]:
-    """A pushed event."""
-    return {"event": name, "data": data}
+    """A pushed event (its data a reply of replies.py, or plain data)."""
+    return {"event": name, "data": to_wire(data)}
+
+
+def read_reply(body: Request, result: Any) -> Any:
+    """The answer to `body`, typed as its REPLY; ProtocolError when it does not fit."""
+    return read_as(body.REPLY, result, f"answer to {body.TYPE!r}")
+
+
+def read_event(name: str, data: Any) -> Any:
+    """An event's data, typed; None for an event this client does not know (a newer daemon's).
+    ProtocolError when it does not fit."""
+    tp = EVENTS.get(name)
+    return None if tp is None else read_as(tp, data, f"{name} event")
 
 
 def topic_of(event_name: str) -> str:
