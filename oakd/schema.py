@@ -94,6 +94,9 @@ def convert(tp: Any, value: Any, path: str, lenient: bool = False) -> Any:
         args = typing.get_args(tp)
         if value is None and type(None) in args:
             return None
+        choices = [arg for arg in args if arg is not type(None)]
+        if len(choices) == 1:  # `X | None`: what is wrong with it as an X, however deep
+            return convert(choices[0], value, path, lenient)
         for arg in args:
             if arg is type(None):
                 continue

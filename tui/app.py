@@ -20,8 +20,17 @@ from textual.content import Content
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from oakd import protocol as p
 from oakd.paths import client_socket
+from oakd.protocol.replies import (
+    BuildSummary,
+    DeviceInfo,
+    JobInfo,
+    JobProgress,
+    JobState,
+    LogLine,
+    ProjectBuilt,
+    ProjectInfo,
+)
 from tui import details, hosts, model
 from tui.clock import Clock, LocalClock
 from tui.commands import OakdCommands
@@ -37,7 +46,6 @@ from tui.connection import (
 )
 from tui.flows import Flows
 from tui.messages import DeviceAnswered, JobsAnswered, ProjectUnwatched, ProjectWatched
-from tui.model import Wire
 from tui.screens.daemons import BrowserFactory, DaemonsScreen, lan_browser
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
@@ -52,16 +60,6 @@ from tui.widgets.status_line import StatusLine
 if TYPE_CHECKING:
     from oakd.mdns.record import FoundDaemon
 
-DEVICE_EVENTS = (p.EVENT_DEVICE_ADDED, p.EVENT_DEVICE_CHANGED, p.EVENT_DEVICE_OFFLINE)
-# The field each event's data must have; events of other names are ignored.
-REQUIRED = {
-    **dict.fromkeys(DEVICE_EVENTS, "id"),
-    p.EVENT_JOB_CHANGED: "id",
-    p.EVENT_JOB_PROGRESS: "id",
-    p.EVENT_PROJECT_CHANGED: "path",
-    p.EVENT_PROJECT_BUILD: "project",
-    p.EVENT_LOG: "message",
-}
 NO_CAMERAS = (
     "No cameras yet. They appear here as the daemon's discovery finds them on its network; "
     "a camera on another subnet is found only if the daemon's config lists its address."
@@ -220,15 +218,14 @@ class OakdApp(App[int]):
         snapshot, host = message.snapshot, message.host
         if not self._current(host):
             return
-        self.status.set_connected(str(snapshot.daemon.get("version", "")), host)
+        self.status.set_connected(snapshot.daemon.version, host)
         minimum = model.minimum_bootloader(snapshot.daemon)
         self.cameras.replace_all(hosts.tag(snapshot.devices, host), minimum, host)
         self.jobs.replace_all(hosts.tag(snapshot.jobs, host), host)
         projects = None if snapshot.projects is None else hosts.tag(snapshot.projects, host)
         self.projects.replace_all(projects, host)
         self._set_down(host, False)
-        version = snapshot.daemon.get("version")
-        said = f"connected to the daemon (oakd {version})" if version else "connected"
+        said = f"connected to the daemon (oakd {snapshot.daemon.version})"
         self.say("info", self._named(host, said))
         if snapshot.projects is None:
             self.say(
@@ -271,33 +268,28 @@ class OakdApp(App[int]):
 
     def on_connection_events(self, message: Connection.Events) -> None:
         # Device and job updates are applied once per batch: one sort, one repaint. Every
-        # wire is tagged with its daemon first (tui/hosts.py): it updates that daemon's rows.
+        # reply is labelled with its daemon first (tui/hosts.py): it updates that daemon's rows.
         host = message.host
         if not self._current(host):
             return
-        devices: list[Wire] = []
-        jobs: list[Wire] = []
-        progress: dict[str, Wire] = {}
-        for name, raw in message.events:
-            data = hosts.tag_one(raw, host) if isinstance(raw, dict) else raw
-            key = REQUIRED.get(name)
-            if key is None:
-                continue  # an event this TUI does not know: a newer daemon
-            if not isinstance(data, dict) or key not in data:
-                self.say("warning", f"ignored a {name} event without {key!r}: {data!r:.200}")
-            elif name in DEVICE_EVENTS:
-                devices.append(data)
-            elif name == p.EVENT_JOB_CHANGED:
-                jobs.append(data)
-            elif name == p.EVENT_JOB_PROGRESS and isinstance(data["id"], int):
-                progress[hosts.key(host, data["id"])] = data
-            elif name == p.EVENT_PROJECT_CHANGED:
-                self.projects.upsert(data)
-            elif name == p.EVENT_PROJECT_BUILD:
-                self._build_finished(str(data["project"]), data.get("result") or {}, host)
-            elif name == p.EVENT_LOG:
-                level, source = str(data.get("level") or "info"), str(data.get("source") or "")
-                self.log_panel.add(level, source, str(data["message"]))
+        for problem in message.ignored:
+            self.say("warning", self._named(host, problem))
+        devices: list[DeviceInfo] = []
+        jobs: list[JobInfo] = []
+        progress: dict[str, JobProgress] = {}
+        for _, data in message.events:
+            if isinstance(data, DeviceInfo):
+                devices.append(hosts.tag_one(data, host))
+            elif isinstance(data, JobInfo):
+                jobs.append(hosts.tag_one(data, host))
+            elif isinstance(data, JobProgress):
+                progress[hosts.key(host, data.id)] = data
+            elif isinstance(data, ProjectInfo):
+                self.projects.upsert(hosts.tag_one(data, host))
+            elif isinstance(data, ProjectBuilt):
+                self._build_finished(data.project, data.result, host)
+            elif isinstance(data, LogLine):
+                self.log_panel.add(data.level, data.source, data.message)
         if devices:
             if self.cameras.upsert_many(devices):
                 self.jobs.relabel()
@@ -309,32 +301,27 @@ class OakdApp(App[int]):
             self.jobs.progress(job_id, data)
         self.refresh_counts()
 
-    def _job_changed(self, before: Wire | None, job: Wire) -> None:
-        state = job.get("state")
-        if before is not None and before.get("state") == state:
+    def _job_changed(self, before: JobInfo | None, job: JobInfo) -> None:
+        state = job.state
+        if before is not None and before.state is state:
             return
         camera = self.cameras.label_of(hosts.device_key(job))
-        what = self._named(
-            hosts.host_of(job), f"job #{job['id']} ({model.job_what(job)} to {camera})"
-        )
-        if state == "failed":
-            self.failed(what, str(job.get("error") or "failed; the daemon gave no reason"))
-        elif state == "interrupted":
+        what = self._named(job.host, f"job #{job.id} ({model.job_what(job)} to {camera})")
+        if state is JobState.FAILED:
+            self.failed(what, job.error or "failed; the daemon gave no reason")
+        elif state is JobState.INTERRUPTED:
             self.say("warning", f"{what}: interrupted when the daemon stopped; flash again")
-        elif state in ("done", "skipped", "cancelled"):
-            self.say(
-                "info", f"{what}: {state}" + (f": {job['message']}" if job.get("message") else "")
-            )
+        elif state in (JobState.DONE, JobState.SKIPPED, JobState.CANCELLED):
+            said = f": {job.message}" if job.message else ""
+            self.say("info", f"{what}: {state.value}{said}")
 
-    def _build_finished(self, path: str, result: Wire, host: str = "") -> None:
+    def _build_finished(self, path: str, result: BuildSummary, host: str = "") -> None:
         self.projects.build(path, result, host)
         name = model.project_name(path)
-        if model.build_failed(result):
+        if result.failed:
             # The traceback's end (where the user's code failed), then what the build printed.
             detail = "\n".join(
-                part
-                for part in (model.traceback_tail(result), str(result.get("output") or ""))
-                if part
+                part for part in (model.traceback_tail(result), result.output) if part
             )
             self.log_panel.add("error", f"build {name}", model.build_error(result), detail)
             self.notify(
@@ -344,12 +331,8 @@ class OakdApp(App[int]):
                 timeout=10,
                 markup=False,
             )
-        elif not result.get("unchanged"):
-            self.say(
-                "info",
-                f"built {name}: {model.human_size(result.get('size'))}",
-                source=f"build {name}",
-            )
+        elif not result.unchanged:
+            self.say("info", f"built {name}: {model.human_size(result.size)}", f"build {name}")
 
     def refresh_counts(self) -> None:
         """The status line's counts and the cameras' title and empty note, when they change."""
@@ -391,9 +374,7 @@ class OakdApp(App[int]):
     def on_jobs_table_opened(self, message: JobsTable.Opened) -> None:
         job = message.job
         camera = self.cameras.label_of(hosts.device_key(job))
-        self.push_screen(
-            DetailScreen(f"Job #{job['id']}", details.job_page(job, camera, self.clock))
-        )
+        self.push_screen(DetailScreen(f"Job #{job.id}", details.job_page(job, camera, self.clock)))
 
     def on_projects_table_opened(self, message: ProjectsTable.Opened) -> None:
         self.show_project(message.project)
@@ -447,7 +428,7 @@ class OakdApp(App[int]):
         """The first daemon's label: where a request naming no camera goes."""
         return next(iter(self.connections))
 
-    def project_for(self, device: Wire) -> str | None:
+    def project_for(self, device: DeviceInfo) -> str | None:
         return self.projects.watched_for(device)
 
     def label_of(self, device_id: str) -> str:
@@ -469,20 +450,19 @@ class OakdApp(App[int]):
             "no camera selected: highlight one, or mark several with space", severity="warning"
         )
 
-    def show_device(self, device: Wire) -> None:
+    def show_device(self, device: DeviceInfo) -> None:
         """The camera's detail page."""
-        title = f"Camera {model.label(device)}"
+        title = f"Camera {device.label}"
         self.push_screen(
             DetailScreen(
                 title, details.device_page(device, self.clock, self.cameras.minimum_for(device))
             )
         )
 
-    def show_project(self, project: Wire) -> None:
+    def show_project(self, project: ProjectInfo) -> None:
         """The project's detail page with its last build's output."""
-        host = hosts.host_of(project)
-        cameras = [self.cameras.label_of(hosts.key(host, d)) for d in project.get("devices") or []]
-        title = f"Project {model.project_name(str(project['path']))}"
+        cameras = [self.cameras.label_of(hosts.key(project.host, d)) for d in project.devices]
+        title = f"Project {model.project_name(project.path)}"
         self.push_screen(DetailScreen(title, details.project_page(project, cameras, self.clock)))
 
     # -- actions (keys, footer, palette) --------------------------------------------------------

@@ -9,9 +9,9 @@ from typing import Any, Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from oakd.protocol.replies import DeviceInfo, ProjectInfo
 from tui import hosts, model
 from tui.flows import Flows
-from tui.model import Wire
 from tui.operations import OPERATIONS
 from tui.widgets.cameras_table import CamerasTable
 from tui.widgets.jobs_table import JobsTable
@@ -31,10 +31,10 @@ class PaletteHost(Protocol):
     def start(self, flow: Coroutine[Any, Any, None]) -> None:
         """Run a flow in a worker."""
 
-    def show_device(self, device: Wire) -> None:
+    def show_device(self, device: DeviceInfo) -> None:
         """A camera's page."""
 
-    def show_project(self, project: Wire) -> None:
+    def show_project(self, project: ProjectInfo) -> None:
         """A project's page."""
 
     def action_flash(self) -> None:
@@ -116,7 +116,7 @@ class OakdCommands(Provider):
         flows = app.flows
         commands: list[Command] = []
         for device in app.cameras.devices.values():
-            name = model.label(device)
+            name = device.label
             where = model.describe(device)
             commands += [
                 (f"Flash {name}…", self._flow(partial(flows.flash, [device])), where),
@@ -132,13 +132,13 @@ class OakdCommands(Provider):
                 run = self._flow(partial(flows.device_operation, action, [device]))
                 commands.append((f"{op.title} {name}…", run, where))
         for job in app.jobs.jobs.values():
-            if not model.job_final(job):
+            if not job.final:
                 camera = app.cameras.label_of(hosts.device_key(job))
-                text = f"Cancel job #{job['id']} ({model.job_what(job)} to {camera})"
-                commands.append((text, self._flow(partial(flows.cancel, job)), str(job["state"])))
+                text = f"Cancel job #{job.id} ({model.job_what(job)} to {camera})"
+                commands.append((text, self._flow(partial(flows.cancel, job)), job.state.value))
         for project in app.projects.projects.values():
-            name = model.project_name(str(project["path"]))
-            path = str(project["path"])
+            path = project.path
+            name = model.project_name(path)
             commands += [
                 (f"Unwatch {name}", self._flow(partial(flows.unwatch, project)), path),
                 (f"Show the last build of {name}", partial(app.show_project, project), path),

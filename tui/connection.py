@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -19,8 +19,17 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 
 from oakd.client import Client, unreachable
-from oakd.errors import DaemonUnreachable, ErrorCode, OakdError, RemoteError
-from oakd.protocol import ListDevices, ListJobs, ListProjects, Request, Status
+from oakd.errors import DaemonUnreachable, ErrorCode, OakdError, ProtocolError, RemoteError
+from oakd.protocol import (
+    ListDevices,
+    ListJobs,
+    ListProjects,
+    Request,
+    Status,
+    read_event,
+    read_reply,
+)
+from oakd.protocol.replies import DeviceInfo, JobInfo, ProjectInfo, StatusInfo
 from oakd.remote import SshTarget, parse_url
 from oakd.ssh import SshTransport
 
@@ -35,10 +44,10 @@ class DaemonClient(Protocol):
     """What the TUI needs of oakd.client.Client (tests may hand in something else)."""
 
     events: asyncio.Queue[dict[str, Any] | None]
-    daemon: dict[str, Any]
 
     async def call(self, body: Request, timeout: float | None = 30.0) -> Any:
-        """Send a request, return its result, raise RemoteError or DaemonUnreachable."""
+        """Send a request, return its result (as the wire has it), raise RemoteError or
+        DaemonUnreachable."""
         ...
 
     async def subscribe(self, topics: list[str] | None = None) -> None:
@@ -118,10 +127,10 @@ class Backoff:
 class Snapshot:
     """Everything the screen shows, as listed right after (re)connecting."""
 
-    daemon: dict[str, Any]
-    devices: list[dict[str, Any]]
-    jobs: list[dict[str, Any]]
-    projects: list[dict[str, Any]] | None  # None: this daemon does not serve `projects`
+    daemon: StatusInfo
+    devices: list[DeviceInfo]
+    jobs: list[JobInfo]
+    projects: list[ProjectInfo] | None  # None: this daemon does not serve `projects`
 
 
 class Connection:
@@ -147,10 +156,13 @@ class Connection:
 
     @dataclass
     class Events(Message):
-        """Events pushed by the daemon, in order, as (name, data) pairs."""
+        """Events pushed by the daemon, in order, as (name, data) pairs with their data typed
+        (oakd/protocol EVENTS); `ignored` says what could not be read (events of unknown
+        names, a newer daemon's, are left out silently)."""
 
         events: list[tuple[str, Any]]
         host: str = ""
+        ignored: list[str] = field(default_factory=list)
 
     def __init__(
         self,
@@ -176,11 +188,11 @@ class Connection:
         return self.client is not None
 
     async def call(self, body: Request, timeout: float | None = 30.0) -> Any:
-        """Send one request on the current connection."""
+        """Send one request on the current connection; the answer typed as its REPLY."""
         client = self.client
         if client is None:
             raise lost(self.path, "not connected; reconnecting")
-        return await client.call(body, timeout=timeout)
+        return read_reply(body, await client.call(body, timeout=timeout))
 
     async def close(self) -> None:
         """Hang up for good (the app is quitting)."""
@@ -240,29 +252,36 @@ class Connection:
         # Subscribe before listing: an event between the two is then seen twice, never missed.
         await client.subscribe()
         # `status` carries the daemon's settings the screen follows (flash.min_bootloader).
-        status = await client.call(Status())
-        devices = await client.call(ListDevices())
-        jobs = await client.call(ListJobs(limit=100))
+        asked = (Status(), ListDevices(), ListJobs(limit=100))
+        status, devices, jobs = [read_reply(body, await client.call(body)) for body in asked]
+        projects: list[ProjectInfo] | None
         try:
-            projects: list[dict[str, Any]] | None = await client.call(ListProjects())
+            projects = read_reply(ListProjects(), await client.call(ListProjects()))
         except RemoteError as exc:
             if exc.code is not ErrorCode.UNKNOWN_REQUEST:
                 raise
             projects = None
-        daemon = {**(client.daemon or {}), **(status if isinstance(status, dict) else {})}
-        return Snapshot(daemon, list(devices), list(jobs), projects)
+        return Snapshot(status, devices, jobs, projects)
 
     async def _relay(self, client: DaemonClient) -> None:
         """Post events in batches: whatever has arrived by the time the app can take it."""
         while True:
             message = await client.events.get()
             batch: list[tuple[str, Any]] = []
+            ignored: list[str] = []
             while message is not None:
-                batch.append((str(message.get("event")), message.get("data")))
-                if len(batch) >= MAX_BATCH or client.events.empty():
+                name = str(message.get("event"))
+                try:
+                    data = read_event(name, message.get("data"))
+                except ProtocolError as exc:
+                    ignored.append(f"ignored a {name} event: {exc.message}")
+                else:
+                    if data is not None:
+                        batch.append((name, data))
+                if len(batch) + len(ignored) >= MAX_BATCH or client.events.empty():
                     break
                 message = client.events.get_nowait()
-            if batch:
-                self.target.post_message(self.Events(batch, self.label))
+            if batch or ignored:
+                self.target.post_message(self.Events(batch, self.label, ignored))
             if message is None:
                 return

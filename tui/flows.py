@@ -11,6 +11,7 @@ the same a moment later.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -29,9 +30,9 @@ from oakd.protocol import (
     Unwatch,
     Watch,
 )
+from oakd.protocol.replies import DeviceInfo, DeviceState, JobInfo, ProjectInfo
 from tui import hosts, model
 from tui.messages import DeviceAnswered, JobsAnswered, ProjectUnwatched, ProjectWatched
-from tui.model import Wire
 from tui.operations import OPERATIONS, inspect_confirmation, network_confirmation
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.flash import FlashChoice, FlashScreen
@@ -60,20 +61,12 @@ class Outcome:
         return self.error.message if self.error else ""
 
 
-def jobs_in(result: Any) -> list[Wire]:
-    """The jobs in an answer: a job (reset, cancel, ...) or a list of jobs (flash)."""
-    if isinstance(result, dict):
-        result = [result]
-    if not isinstance(result, list):
-        return []
-    return [j for j in result if isinstance(j, dict) and "id" in j and "state" in j]
-
-
 class Caller(Protocol):
     """Sends a request to the daemon (tui/connection.py Connection)."""
 
     async def call(self, body: Request, timeout: float | None = ...) -> Any:
-        """The answer's result, or an OakdError."""
+        """The answer, typed as the request's REPLY (oakd/protocol/replies.py), or an
+        OakdError."""
 
 
 class FlowHost(Protocol):
@@ -97,7 +90,7 @@ class FlowHost(Protocol):
     def label_of(self, device_id: str) -> str:
         """What a person calls the camera (by row key, tui/hosts.py)."""
 
-    def project_for(self, device: Wire) -> str | None:
+    def project_for(self, device: DeviceInfo) -> str | None:
         """The watched project that flashes this camera, if one does."""
 
     def say(self, level: str, message: str, source: str = ...) -> None:
@@ -129,22 +122,19 @@ class Flows:
         except asyncio.TimeoutError:
             return Outcome(False, error=OakdError(f"no answer to {body.TYPE!r} in {timeout:.0f} s"))
 
-    def _queued(self, what: str, result: Any, host: str) -> None:
-        jobs = hosts.tag(jobs_in(result), host)
-        if jobs:
-            self.host.post_message(JobsAnswered(jobs))
-            ids = ", ".join(f"#{j['id']} ({self.host.label_of(hosts.device_key(j))})" for j in jobs)
-            self.host.say("info", f"{what}: queued {ids}")
-        else:
-            self.host.say("info", f"{what}: sent")
+    def _queued(self, what: str, answer: JobInfo | list[JobInfo], host: str) -> None:
+        jobs = hosts.tag(answer if isinstance(answer, list) else [answer], host)
+        self.host.post_message(JobsAnswered(jobs))
+        ids = ", ".join(f"#{j.id} ({self.host.label_of(hosts.device_key(j))})" for j in jobs)
+        self.host.say("info", f"{what}: queued {ids}")
 
-    async def flash(self, devices: list[Wire]) -> None:
+    async def flash(self, devices: list[DeviceInfo]) -> None:
         """Ask for a project or package, then queue a flash to each camera: one request per
         daemon that owns some of them."""
         if not devices:
             self.host.no_camera()
             return
-        names = [model.label(d) for d in devices]
+        names = [d.label for d in devices]
         # The project that flashes these cameras is what a person re-flashes; else what they
         # typed last time.
         initial = self.host.project_for(devices[0]) or self.host.last_path
@@ -155,14 +145,14 @@ class Flows:
         for host, group in hosts.by_host(devices).items():
             await self._flash(host, group, choice)
 
-    async def _flash(self, host: str, devices: list[Wire], choice: FlashChoice) -> None:
-        names = [model.label(d) for d in devices]
+    async def _flash(self, host: str, devices: list[DeviceInfo], choice: FlashChoice) -> None:
+        names = [d.label for d in devices]
         source = choice.project or choice.package or ""
         what = f"flash {model.project_name(source)} to {', '.join(names)}"
         force = choice.force
         while True:
             body = Flash(
-                devices=[str(d["id"]) for d in devices],
+                devices=[d.id for d in devices],
                 project=choice.project,
                 package=choice.package,
                 force=force,
@@ -189,13 +179,13 @@ class Flows:
                 return
             force = True
 
-    async def device_operation(self, action: str, devices: list[Wire]) -> None:
+    async def device_operation(self, action: str, devices: list[DeviceInfo]) -> None:
         """Confirm, then send one destructive request per camera with confirm=True."""
         op = OPERATIONS[action]
         if not devices:
             self.host.no_camera()
             return
-        names = ", ".join(model.label(d) for d in devices)
+        names = ", ".join(d.label for d in devices)
         confirmed = await self.host.push_screen_wait(
             ConfirmScreen(f"{op.title}: {names}?", op.confirmation(devices), op.title)
         )
@@ -203,20 +193,20 @@ class Flows:
             self.host.say("info", f"{op.title.lower()} of {names}: cancelled, nothing sent")
             return
         for device in devices:
-            what = f"{op.title.lower()} of {model.label(device)}"
-            host = hosts.host_of(device)
-            outcome = await self.send(op.make(str(device["id"])), host)
+            what = f"{op.title.lower()} of {device.label}"
+            host = device.host
+            outcome = await self.send(op.make(device.id), host)
             if outcome.ok:
                 self._queued(what, outcome.value, host)
             else:
                 self.host.failed(what, outcome.message)
 
-    async def network_config(self, devices: list[Wire]) -> None:
+    async def network_config(self, devices: list[DeviceInfo]) -> None:
         """Ask for the settings, check them, confirm, then write them."""
         if not devices:
             self.host.no_camera()
             return
-        names = [model.label(d) for d in devices]
+        names = [d.label for d in devices]
         current = [model.network_settings(d) for d in devices]
         choice = await self.host.push_screen_wait(NetworkScreen(names, current))
         if choice is None:
@@ -227,52 +217,53 @@ class Flows:
             self.host.say("info", f"network config of {', '.join(names)}: cancelled, nothing sent")
             return
         for device in devices:
-            what = f"network config of {model.label(device)} ({choice.describe()})"
+            what = f"network config of {device.label} ({choice.describe()})"
             request = NetworkConfig(
-                device=str(device["id"]),
+                device=device.id,
                 dhcp=choice.dhcp,
                 static=choice.static,
                 gateway=choice.gateway,
                 dns=choice.dns,
                 confirm=True,
             )
-            host = hosts.host_of(device)
+            host = device.host
             outcome = await self.send(request, host)
             if outcome.ok:
                 self._queued(what, outcome.value, host)
             else:
                 self.host.failed(what, outcome.message)
 
-    async def inspect(self, devices: list[Wire]) -> None:
+    async def inspect(self, devices: list[DeviceInfo]) -> None:
         """Read the cameras' details; warn first when that stops a running app."""
         if not devices:
             self.host.no_camera()
             return
-        running = [d for d in devices if d.get("state") == "flash_booted"]
+        running = [d for d in devices if d.state is DeviceState.FLASH_BOOTED]
         if running and not await self._confirm_inspect(running):
             self.host.say("info", "inspect: cancelled, nothing sent")
             return
         for device in devices:
             yes = device in running
-            host = hosts.host_of(device)
-            outcome = await self.send(Inspect(str(device["id"]), yes=yes), host, INSPECT_TIMEOUT)
+            host = device.host
+            outcome = await self.send(Inspect(device.id, yes=yes), host, INSPECT_TIMEOUT)
             if outcome.code is ErrorCode.CONFIRMATION_REQUIRED and not yes:
                 # It started its app since the table last showed it.
-                if not await self._confirm_inspect([{**device, "state": "flash_booted"}]):
+                booted = dataclasses.replace(device, state=DeviceState.FLASH_BOOTED)
+                if not await self._confirm_inspect([booted]):
                     continue
-                inspect = Inspect(str(device["id"]), yes=True)
+                inspect = Inspect(device.id, yes=True)
                 outcome = await self.send(inspect, host, INSPECT_TIMEOUT)
             if outcome.ok:
                 self._inspected(device, outcome.value)
             else:
-                self.host.failed(f"inspect {model.label(device)}", outcome.message)
+                self.host.failed(f"inspect {device.label}", outcome.message)
 
-    async def rollback(self, devices: list[Wire]) -> None:
+    async def rollback(self, devices: list[DeviceInfo]) -> None:
         """Flash each camera its project's build before the one it runs, once confirmed."""
         if not devices:
             self.host.no_camera()
             return
-        names = ", ".join(model.label(d) for d in devices)
+        names = ", ".join(d.label for d in devices)
         body = (
             f"{names}: each is flashed the build of its project before the one it runs now "
             "(`oakd builds DIR` lists them). A watched project flashes its newest build again "
@@ -283,53 +274,48 @@ class Flows:
             self.host.say("info", f"roll back {names}: cancelled, nothing sent")
             return
         for device in devices:
-            what = f"roll back {model.label(device)}"
-            host = hosts.host_of(device)
-            outcome = await self.send(Rollback(device=str(device["id"])), host)
+            what = f"roll back {device.label}"
+            host = device.host
+            outcome = await self.send(Rollback(device=device.id), host)
             if outcome.ok:
                 self._queued(what, outcome.value, host)
             else:
                 self.host.failed(what, outcome.message)
 
-    async def _confirm_inspect(self, devices: list[Wire]) -> bool:
-        names = ", ".join(model.label(d) for d in devices)
+    async def _confirm_inspect(self, devices: list[DeviceInfo]) -> bool:
+        names = ", ".join(d.label for d in devices)
         screen = ConfirmScreen(f"Inspect {names}?", inspect_confirmation(devices), "Inspect")
         confirmed = await self.host.push_screen_wait(screen)
         return bool(confirmed)
 
-    def _inspected(self, device: Wire, result: Any) -> None:
+    def _inspected(self, device: DeviceInfo, answer: DeviceInfo) -> None:
         # The daemon answers with the camera, its inspection included.
-        answered = isinstance(result, dict) and result.get("id") == device["id"]
-        updated = hosts.tag_one(result, hosts.host_of(device)) if answered else device
+        updated = hosts.tag_one(answer, device.host)
         self.host.post_message(DeviceAnswered(updated))
-        version = model.bootloader_version(updated) or "unknown"
-        app_name = model.flashed_app(updated) or "none"
-        self.host.say(
-            "info", f"inspected {model.label(updated)}: bootloader {version}, app {app_name}"
-        )
+        version = updated.bootloader_version or "unknown"
+        app_name = updated.flashed_app or "none"
+        self.host.say("info", f"inspected {updated.label}: bootloader {version}, app {app_name}")
 
-    async def cancel(self, job: Wire | None) -> None:
+    async def cancel(self, job: JobInfo | None) -> None:
         """Cancel a job; the daemon refuses a running write, and says why."""
         if job is None:
             self.host.notify("no job selected", severity="warning")
             return
-        if model.job_final(job):
-            self.host.notify(f"job #{job['id']} has already finished ({job['state']})")
+        if job.final:
+            self.host.notify(f"job #{job.id} has already finished ({job.state.value})")
             return
-        host = hosts.host_of(job)
-        outcome = await self.send(Cancel(job=int(job["id"])), host)
+        host = job.host
+        outcome = await self.send(Cancel(job=job.id), host)
         if not outcome.ok:
-            self.host.failed(f"cancel job #{job['id']}", outcome.message)
+            self.host.failed(f"cancel job #{job.id}", outcome.message)
             return
-        jobs = hosts.tag(jobs_in(outcome.value), host)
-        if jobs:
-            self.host.post_message(JobsAnswered(jobs))
-        self.host.say("info", f"job #{job['id']}: cancel sent")
+        self.host.post_message(JobsAnswered([hosts.tag_one(outcome.value, host)]))
+        self.host.say("info", f"job #{job.id}: cancel sent")
 
-    async def watch(self, devices: list[Wire]) -> None:
+    async def watch(self, devices: list[DeviceInfo]) -> None:
         """Ask for a project directory and watch it for these cameras: each daemon that owns
         some of them watches the path on its own host, for its own cameras."""
-        names = [model.label(d) for d in devices]
+        names = [d.label for d in devices]
         choice = await self.host.push_screen_wait(WatchScreen(names, initial=self.host.last_path))
         if choice is None:
             return
@@ -338,7 +324,7 @@ class Flows:
         for host, group in groups.items():
             request = Watch(
                 path=choice.path,
-                devices=[str(d["id"]) for d in group],
+                devices=[d.id for d in group],
                 entry=choice.entry,
                 compress=choice.compress,
             )
@@ -347,20 +333,19 @@ class Flows:
             if not outcome.ok:
                 self.host.failed(what, outcome.message)
                 continue
-            if isinstance(outcome.value, dict) and "path" in outcome.value:
-                self.host.post_message(ProjectWatched(hosts.tag_one(outcome.value, host)))
-            for_whom = ", ".join(model.label(d) for d in group) or "builds only"
+            self.host.post_message(ProjectWatched(hosts.tag_one(outcome.value, host)))
+            for_whom = ", ".join(d.label for d in group) or "builds only"
             self.host.say("info", f"{what}: watching for {for_whom}")
 
-    async def unwatch(self, project: Wire | None) -> None:
+    async def unwatch(self, project: ProjectInfo | None) -> None:
         """Stop watching a project."""
         if project is None:
             self.host.notify("no project selected", severity="warning")
             return
-        path = str(project["path"])
-        outcome = await self.send(Unwatch(path=path), hosts.host_of(project))
+        path = project.path
+        outcome = await self.send(Unwatch(path=path), project.host)
         if not outcome.ok:
             self.host.failed(f"unwatch {model.project_name(path)}", outcome.message)
             return
-        self.host.post_message(ProjectUnwatched(hosts.key_of(project, "path")))
+        self.host.post_message(ProjectUnwatched(hosts.key_of(project)))
         self.host.say("info", f"unwatched {path}")

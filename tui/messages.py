@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from tui.model import Wire
+from oakd.protocol.replies import DeviceInfo, JobInfo, ProjectInfo
 
 
 class JobsAnswered(Message):
     """Jobs the daemon returned (queued by a flash, a reset, a cancel, ...)."""
 
-    def __init__(self, jobs: list[Wire]) -> None:
+    def __init__(self, jobs: list[JobInfo]) -> None:
         super().__init__()
         self.jobs = jobs
 
@@ -22,7 +22,7 @@ class JobsAnswered(Message):
 class DeviceAnswered(Message):
     """A camera as the daemon returned it (after an inspection)."""
 
-    def __init__(self, device: Wire) -> None:
+    def __init__(self, device: DeviceInfo) -> None:
         super().__init__()
         self.device = device
 
@@ -30,7 +30,7 @@ class DeviceAnswered(Message):
 class ProjectWatched(Message):
     """A project the daemon now watches."""
 
-    def __init__(self, project: Wire) -> None:
+    def __init__(self, project: ProjectInfo) -> None:
         super().__init__()
         self.project = project
 

@@ -13,27 +13,27 @@ from rich.text import Text
 
 from oakd.core.jobs import ERASES, JobKind, Loss
 from oakd.protocol import BootloaderUpdate, ClearApp, ClearConfig, FactoryReset, Request
+from oakd.protocol.replies import DeviceInfo, DeviceState
 from tui import model
-from tui.model import Wire
 
 FALLBACK = "it falls back to DHCP, or to 169.254.1.222 without a DHCP server"
 
 
-def _app(device: Wire) -> str:
-    name = model.flashed_app(device)
+def _app(device: DeviceInfo) -> str:
+    name = device.flashed_app
     return f"the flashed application ({name})" if name else "the flashed application, if any"
 
 
-def _network(device: Wire) -> str:
-    return f"its network config (now at {device.get('address') or 'an unknown address'})"
+def _network(device: DeviceInfo) -> str:
+    return f"its network config (now at {device.address or 'an unknown address'})"
 
 
-def _bootloader(device: Wire) -> str:
-    version = model.bootloader_version(device)
+def _bootloader(device: DeviceInfo) -> str:
+    version = device.bootloader_version
     return f"the current bootloader ({version})" if version else "the current bootloader"
 
 
-def _describe(loss: Loss, device: Wire) -> str:
+def _describe(loss: Loss, device: DeviceInfo) -> str:
     """What `loss` means on this camera, in the words of a confirmation dialog."""
     if loss is Loss.APP:
         return _app(device)
@@ -55,14 +55,14 @@ class DeviceOperation:
     after: str  # what to expect afterwards
     make: Callable[[str], Request]  # MX ID -> the confirmed request
 
-    def confirmation(self, devices: list[Wire]) -> Text:
+    def confirmation(self, devices: list[DeviceInfo]) -> Text:
         """The dialog body: which cameras, what happens, what is lost."""
         body = Text()
         body.append(f"{self.does}\n\n")
         for device in devices:
             body.append(f"{model.describe(device)}\n", style="bold")
-            if device.get("state") == "flash_booted":
-                body.append(f"  · its running app ({model.running_app(device)}) stops\n")
+            if device.state is DeviceState.FLASH_BOOTED:
+                body.append(f"  · its running app ({device.running_app}) stops\n")
             for loss in ERASES[self.kind]:
                 body.append(f"  · loses {_describe(loss, device)}\n", style="red")
         body.append(f"\n{self.after}")
@@ -109,7 +109,7 @@ OPERATIONS: dict[str, DeviceOperation] = {
 }
 
 
-def network_confirmation(devices: list[Wire], settings: str) -> Text:
+def network_confirmation(devices: list[DeviceInfo], settings: str) -> Text:
     """The dialog body for a network config write."""
     body = Text(f"Writes a new network config: {settings}.\n\n")
     for device in devices:
@@ -122,11 +122,11 @@ def network_confirmation(devices: list[Wire], settings: str) -> Text:
     return body
 
 
-def inspect_confirmation(devices: list[Wire]) -> Text:
+def inspect_confirmation(devices: list[DeviceInfo]) -> Text:
     """The dialog body before inspecting cameras that run their app."""
     body = Text("Inspecting connects to the camera, and that reboots it out of its app.\n\n")
     for device in devices:
         body.append(f"{model.describe(device)}\n", style="bold")
-        body.append(f"  · its running app ({model.running_app(device)}) stops\n", style="red")
+        body.append(f"  · its running app ({device.running_app}) stops\n", style="red")
     body.append("\nIt starts again the next time the camera boots from its flash.")
     return body

@@ -400,14 +400,14 @@ def event(name: str, data: Any) -> dict[str, Any]:
 
 def read_reply(body: Request, result: Any) -> Any:
     """The answer to `body`, typed as its REPLY; ProtocolError when it does not fit."""
-    return read_as(body.REPLY, result, f"answer to {body.TYPE!r}")
+    return read_as(body.REPLY, result, f"the answer to {body.TYPE}")
 
 
 def read_event(name: str, data: Any) -> Any:
     """An event's data, typed; None for an event this client does not know (a newer daemon's).
     ProtocolError when it does not fit."""
     tp = EVENTS.get(name)
-    return None if tp is None else read_as(tp, data, f"{name} event")
+    return None if tp is None else read_as(tp, data, name)
 
 
 def topic_of(event_name: str) -> str:

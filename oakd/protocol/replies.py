@@ -68,7 +68,7 @@ def read_as(tp: Any, data: Any, what: str = "reply") -> Any:
         return convert(tp, data, what, lenient=True)
     except SchemaError as exc:
         raise ProtocolError(
-            f"the daemon's {exc}; is the daemon an older or newer oakd? (oakd status)",
+            f"{exc} (is the daemon an older or newer oakd? `oakd status` gives its version)",
             ErrorCode.BAD_FRAME,
         ) from None
 

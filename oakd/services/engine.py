@@ -40,7 +40,7 @@ from oakd.protocol import (
     EVENT_JOB_PROGRESS,
     needs_confirmation,
 )
-from oakd.protocol.replies import DeviceInfo, JobInfo
+from oakd.protocol.replies import DeviceInfo, JobInfo, JobProgress
 from oakd.services.bus import EventBus
 from oakd.services.store import Store
 from oakd.services.workers import WorkerPool
@@ -382,10 +382,8 @@ class FlashEngine:
                 now = time.monotonic()
                 if now - last_sent >= PROGRESS_EVERY_S or job.progress >= 1.0:
                     last_sent = now
-                    progress = {"id": job.id, "device": job.device, "progress": job.progress}
-                    progress["phase"] = job.phase.value if job.phase else None
-                    if transfer is not None:
-                        progress |= transfer.snapshot(value, now)
+                    moved = transfer.snapshot(value, now) if transfer is not None else {}
+                    progress = JobProgress(job.id, job.device, job.progress, job.phase, **moved)
                     self.bus.publish(EVENT_JOB_PROGRESS, progress)
 
         params = {

@@ -1,13 +1,25 @@
-"""Wire shapes for the TUI tests, built from the daemon's own models where they exist."""
+"""Replies for the TUI tests, built from the daemon's own models and reply types, as the
+daemon builds them (oakd/protocol/replies.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+from oakd import __version__
 from oakd.core.devices import Device, DeviceState
 from oakd.core.jobs import Job, JobKind, JobPhase, JobState
-
-Wire = dict[str, Any]
+from oakd.protocol import PROTOCOL_VERSION
+from oakd.protocol.replies import (
+    BuildFailure,
+    BuildSummary,
+    DeviceInfo,
+    Inspection,
+    JobInfo,
+    NetworkFacts,
+    ProjectInfo,
+    StatusInfo,
+)
 
 T0 = 1_790_000_000.0  # "now" for every test: 2026-09-21 14:13:20 UTC
 
@@ -24,12 +36,13 @@ def device(
     bootloader: str | None = None,
     app: str | None = None,
     flashed_at: float | None = None,
-) -> Wire:
+    flashed_hash: str | None = None,
+) -> DeviceInfo:
     """A camera as `devices` and the device.* events carry it."""
     inspection = None
     if bootloader or app:
         inspection = {"bootloader": {"version": bootloader}, "application": {"name": app}}
-    return Device(
+    device = Device(
         id=mxid(n),
         address=f"10.0.0.{10 + n}",
         state=DeviceState(state),
@@ -37,10 +50,19 @@ def device(
         last_seen=T0,
         alias=alias,
         flashed_app=app,
-        flashed_hash="ab12cd" if app else None,
+        flashed_hash=flashed_hash or ("ab12cd" if app else None),
         flashed_at=flashed_at,
         inspection=inspection,
-    ).to_wire()
+    )
+    return DeviceInfo.of(device)
+
+
+def with_network(camera: DeviceInfo, network: NetworkFacts | None) -> DeviceInfo:
+    """The camera with its network config read: `network`, or None for none written."""
+    inspection = dataclasses.replace(
+        camera.inspection or Inspection(), network=network, network_read=True
+    )
+    return dataclasses.replace(camera, inspection=inspection)
 
 
 def job(
@@ -53,16 +75,17 @@ def job(
     error: str | None = None,
     message: str | None = None,
     project: str | None = "/home/dev/blink",
-) -> Wire:
+    params: dict[str, Any] | None = None,
+) -> JobInfo:
     """A job as `jobs` and job.changed carry it."""
     final = state in ("done", "failed", "cancelled", "skipped", "interrupted")
-    return Job(
+    made = Job(
         id=job_id,
         device=device_id,
         kind=JobKind(kind),
         state=JobState(state),
         created=T0 - 60,
-        params={"project": project} if project else {},
+        params=params if params is not None else {"project": project} if project else {},
         phase=JobPhase(phase) if phase else None,
         progress=progress,
         error=error,
@@ -70,38 +93,56 @@ def job(
         started=T0 - 30 if state != "queued" else None,
         finished=T0 - 5 if final else None,
         attempts=1 if state != "queued" else 0,
-    ).to_wire()
+    )
+    return JobInfo.of(made)
 
 
-def build_result(ok: bool = True, error: Wire | None = None, output: str = "") -> Wire:
+def build_result(
+    ok: bool = True,
+    error: BuildFailure | None = None,
+    output: str = "",
+    fingerprint: str = "f00dfeed",
+) -> BuildSummary:
     """One finished build, as project.build and last_build carry it."""
-    return {
-        "ok": ok,
-        "unchanged": False,
-        "fingerprint": "f00dfeed" if ok else "",
-        "app_name": "blink-f00dfeed" if ok else None,
-        "size": 10_700_000 if ok else None,
-        "error": error,
-        "output": output,
-        "finished": T0 - 10,
-    }
+    return BuildSummary(
+        ok=ok,
+        unchanged=False,
+        fingerprint=fingerprint if ok else "",
+        app_name=f"blink-{fingerprint}" if ok else None,
+        size=10_700_000 if ok else None,
+        error=error,
+        output=output,
+        finished=T0 - 10,
+    )
 
 
 def project(
     path: str = "/home/dev/blink",
     devices: list[str] | None = None,
     state: str = "idle",
-    last_build: Wire | None = None,
-) -> Wire:
+    last_build: BuildSummary | None = None,
+) -> ProjectInfo:
     """A watched project as `projects` and project.changed carry it."""
-    return {
-        "path": path,
-        "entry": "pipeline.py",
-        "devices": devices or [],
-        "compress": True,
-        "state": state,
-        "last_build": last_build,
-    }
+    return ProjectInfo(path=path, devices=devices or [], state=state, last_build=last_build)
+
+
+def status(devices: int = 0, min_bootloader: str = "0.0.28") -> StatusInfo:
+    """The daemon's status, as a daemon with default settings answers it."""
+    return StatusInfo(
+        version=__version__,
+        protocol=PROTOCOL_VERSION,
+        pid=1,
+        uptime_s=1.0,
+        socket="/run/oakd/oakd.sock",
+        state_dir="/var/lib/oakd",
+        config=None,
+        discovery_interval_s=2.0,
+        min_bootloader=min_bootloader,
+        discovery_scans=1,
+        devices=devices,
+        online=devices,
+        jobs={"queued": 0, "running": 0},
+    )
 
 
 TRACEBACK = """Traceback (most recent call last):

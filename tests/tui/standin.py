@@ -14,13 +14,13 @@ snapshot tests (whose app runs in an event loop of its own) can use it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from oakd import __version__
 from oakd.errors import ErrorCode, OakdError, ProtocolError
 from oakd.protocol import (
     REQUESTS,
@@ -43,6 +43,7 @@ from oakd.protocol import (
     Unwatch,
     Watch,
 )
+from oakd.protocol.replies import DeviceInfo, Inspection, JobInfo, ProjectInfo, from_wire
 from oakd.services.bus import EventBus
 from oakd.services.listener import bind_socket
 from oakd.services.server import Handler, Server
@@ -66,9 +67,9 @@ class StandInDaemon:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.requests: list[Request] = []
-        self.devices: list[data.Wire] = []
-        self.jobs: list[data.Wire] = []
-        self.projects: list[data.Wire] | None = []  # None: answer `projects` as unknown
+        self.devices: list[DeviceInfo] = []
+        self.jobs: list[JobInfo] = []
+        self.projects: list[ProjectInfo] | None = []  # None: answer `projects` as unknown
         self.errors: dict[type[Request], OakdError] = {}  # answer this type with this error
         self.answers: dict[type[Request], Callable[[Any], Any]] = {}
         self.bus = EventBus()
@@ -165,10 +166,9 @@ class StandInDaemon:
         return self._default(body)
 
     def _default(self, body: Request) -> Any:
+        # As the daemon answers: each request's REPLY type (oakd/protocol/replies.py).
         if isinstance(body, Status):
-            # As the daemon's: the same version its hello gave, and the settings clients follow.
-            devices = len(self.devices)
-            return {"version": __version__, "devices": devices, "min_bootloader": "0.0.28"}
+            return data.status(len(self.devices))
         if isinstance(body, ListDevices):
             return self.devices
         if isinstance(body, ListJobs):
@@ -179,24 +179,21 @@ class StandInDaemon:
             return self.projects
         if isinstance(body, Flash):
             kind = "flash_package" if body.package else "flash_project"
-            return [
-                {
-                    **data.job(next(self._ids), d, kind=kind),
-                    "params": {"project": body.project, "package": body.package},
-                }
-                for d in body.devices
-            ]
+            params = {"project": body.project, "package": body.package}
+            return [data.job(next(self._ids), d, kind=kind, params=params) for d in body.devices]
         if type(body) in JOB_KINDS:
             device = getattr(body, "device")  # noqa: B009 (every JOB_KINDS request has one)
             return data.job(next(self._ids), device, kind=JOB_KINDS[type(body)], project=None)
         if isinstance(body, Cancel):
-            return {**data.job(body.job, "?"), "state": "cancelled"}
-        if isinstance(body, Inspect):  # as the daemon: the camera, its inspection included
-            known = next((d for d in self.devices if d["id"] == body.device), None)
-            inspection = {"bootloader": {"version": "0.0.28"}, "application": {"name": "app"}}
-            return {**(known or {"id": body.device}), "inspection": inspection}
+            return data.job(body.job, "?", state="cancelled")
+        if isinstance(body, Inspect):  # the camera, its inspection included
+            known = next((d for d in self.devices if d.id == body.device), None)
+            facts = {"bootloader": {"version": "0.0.28"}, "application": {"name": "app"}}
+            inspection = from_wire(Inspection, facts)
+            camera = known or data.device(0)
+            return dataclasses.replace(camera, id=body.device, inspection=inspection)
         if isinstance(body, Watch):
             return data.project(body.path, body.devices)
-        if isinstance(body, Unwatch):  # as the daemon: the project it stopped watching
-            return data.project(body.path)
-        return {}
+        if isinstance(body, Unwatch):  # the project it stopped watching
+            return data.project(body.path, state="unwatched")
+        raise ProtocolError(f"the stand-in has no answer to {body.TYPE!r}", ErrorCode.INTERNAL)

@@ -20,6 +20,7 @@ from oakd.protocol import (
     Flash,
     Inspect,
 )
+from oakd.protocol.replies import JobInfo
 from tests.tui import data
 from tests.tui.data import mxid
 from tests.tui.helpers import back_to_main, build_app, connected, screen_of, until, until_sent
@@ -161,7 +162,7 @@ async def test_the_flash_dialog_offers_the_cameras_project_and_a_force_box(
 async def test_a_refused_flash_of_an_old_bootloader_can_be_forced(
     standin: StandInDaemon, tmp_path: Path
 ) -> None:
-    def flash(body: Flash) -> list[data.Wire]:
+    def flash(body: Flash) -> list[JobInfo]:
         if not body.force:
             raise OakdError(
                 "back runs bootloader 0.0.26, older than 0.0.28: update it, or force",

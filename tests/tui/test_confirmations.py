@@ -20,8 +20,9 @@ from oakd.protocol import (
     Request,
     Rollback,
 )
+from oakd.protocol.replies import NetworkFacts
 from tests.tui import data
-from tests.tui.data import mxid
+from tests.tui.data import mxid, with_network
 from tests.tui.helpers import back_to_main, build_app, connected, screen_of, until, until_sent
 from tests.tui.standin import StandInDaemon
 from tui.screens.confirm import ConfirmScreen
@@ -163,17 +164,9 @@ async def test_static_network_config_is_checked_then_confirmed(standin: StandInD
 async def test_the_network_dialog_shows_the_settings_read_and_starts_from_them(
     standin: StandInDaemon,
 ) -> None:
-    static = data.device(1, "front", bootloader="0.0.28")
-    static["inspection"]["network"] = {
-        "static": True,
-        "address": "10.2.0.50",
-        "mask": "255.255.255.0",
-        "gateway": "10.2.0.1",
-        "dns": "10.2.0.2",
-        "mac": "44:a9:2c:00:00:01",
-    }
-    factory = data.device(2, "back", bootloader="0.0.28")
-    factory["inspection"]["network"] = None  # no config written
+    written = NetworkFacts(True, "10.2.0.50", "255.255.255.0", "10.2.0.1", "10.2.0.2", "44:a9:2c")
+    static = with_network(data.device(1, "front", bootloader="0.0.28"), written)
+    factory = with_network(data.device(2, "back", bootloader="0.0.28"), None)  # none written
     standin.devices = [static, factory, data.device(3, "side")]
     app = build_app(standin.path)
     async with app.run_test(size=(100, 30)) as pilot:

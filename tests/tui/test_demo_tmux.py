@@ -318,5 +318,15 @@ def test_a_killed_demo_takes_its_processes_along_and_the_next_one_removes_its_di
     one_camera.assert_all_gone(started)
     [left] = one_camera.leftovers()  # its directory: nobody was left to remove it
     assert left.name.startswith("oakd-demo-")
-    assert remove_stale(one_camera.scratch) == [left]  # what the next `oakd demo` does first
+    # What the next `oakd demo` does first. The kernel drops the demo's lock when the last
+    # descriptor of it closes, which may trail the processes' exit on a loaded machine (a
+    # live lock leaves the directory alone, as it should): a deadline, then the proof.
+    removed: list[Path] = []
+
+    def cleaned() -> bool:
+        removed.extend(remove_stale(one_camera.scratch))
+        return bool(removed)
+
+    wait_for(cleaned, GONE_S, "the dead demo's directory removed", 0.2)
+    assert removed == [left]
     assert one_camera.leftovers() == []

@@ -9,6 +9,7 @@ import pytest
 from textual.widgets import Input
 
 from oakd.emulator.process import Fleet
+from oakd.protocol.replies import JobState
 from tests.helpers import DaemonProcess
 from tests.tui.helpers import build_app, connected, screen_of, until
 from tui.screens.flash import FlashScreen
@@ -35,15 +36,15 @@ async def test_a_flash_started_from_the_tui_reaches_done(
         await pilot.press("enter")
         await until(pilot, lambda: len(app.jobs.jobs) == 1, "the job in the jobs panel", 30)
         (job,) = app.jobs.jobs.values()
-        assert job["device"] == target.mxid
+        assert job.device == target.mxid
         await until(
             pilot,
-            lambda: next(iter(app.jobs.jobs.values()))["state"] == "done",
+            lambda: next(iter(app.jobs.jobs.values())).state is JobState.DONE,
             "the flash to reach done",
             180,
         )
         done = next(iter(app.jobs.jobs.values()))
-        assert "runs engine-test@" in (done.get("message") or "")
-    sent = Path(done["params"]["package"]).read_bytes()
+        assert "runs engine-test@" in (done.message or "")
+    sent = Path(done.params["package"]).read_bytes()
     assert target.read_flash(APP_OFFSET, len(sent)) == sent
     assert fleet.cameras[0].application_info() is None  # only the chosen camera

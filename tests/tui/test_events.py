@@ -6,6 +6,8 @@ recording handlers) until the end-to-end test runs the TUI against the real daem
 
 from __future__ import annotations
 
+import dataclasses
+
 from oakd.protocol import (
     EVENT_DEVICE_CHANGED,
     EVENT_DEVICE_OFFLINE,
@@ -15,13 +17,14 @@ from oakd.protocol import (
     EVENT_PROJECT_BUILD,
     EVENT_PROJECT_CHANGED,
 )
+from oakd.protocol.replies import BuildFailure, DeviceState, LogLine, ProjectBuilt
 from tests.tui import data
 from tests.tui.data import mxid
 from tests.tui.helpers import build_app, connected, screen_of, until
 from tests.tui.standin import StandInDaemon
 from tui.screens.detail import DetailScreen
 
-BUILD_ERROR = {"kind": "NameError", "message": "name 'fps' is not defined"}
+BUILD_ERROR = BuildFailure("NameError", "name 'fps' is not defined")
 
 
 async def test_device_events_update_rows(standin: StandInDaemon) -> None:
@@ -29,10 +32,7 @@ async def test_device_events_update_rows(standin: StandInDaemon) -> None:
     app = build_app(standin.path)
     async with app.run_test(size=(100, 30)) as pilot:
         await connected(pilot)
-        flashed = {
-            **data.device(1, "front", state="flash_booted", app="blink"),
-            "flashed_at": data.T0,
-        }
+        flashed = data.device(1, "front", state="flash_booted", app="blink", flashed_at=data.T0)
         standin.publish(EVENT_DEVICE_CHANGED, flashed)
         await until(pilot, lambda: app.cameras.get_cell(mxid(1), "app").plain == "blink", "the app")
         assert app.cameras.get_cell(mxid(1), "state").plain == "flash booted"
@@ -104,9 +104,9 @@ async def test_a_failed_build_shows_its_traceback(standin: StandInDaemon) -> Non
         )
         # As the daemon sends it (build_summary): the traceback inside the error, the output
         # what the build printed.
-        error = {**BUILD_ERROR, "traceback": data.TRACEBACK}
+        error = dataclasses.replace(BUILD_ERROR, traceback=data.TRACEBACK)
         result = data.build_result(ok=False, error=error, output="building blink at 15 fps\n")
-        standin.publish(EVENT_PROJECT_BUILD, {"project": "/home/dev/blink", "result": result})
+        standin.publish(EVENT_PROJECT_BUILD, ProjectBuilt("/home/dev/blink", result))
         await until(pilot, lambda: "NameError" in app.log_panel.text(), "the error in the log")
         log = app.log_panel.text()
         assert "build blink: NameError: name 'fps' is not defined" in log
@@ -129,14 +129,12 @@ async def test_log_events_and_unwatched_projects(standin: StandInDaemon) -> None
     app = build_app(standin.path)
     async with app.run_test(size=(100, 30)) as pilot:
         await connected(pilot)
-        standin.publish(
-            EVENT_LOG, {"level": "warning", "source": "discovery", "message": "[bold]x[/]"}
-        )
+        standin.publish(EVENT_LOG, LogLine("warning", "discovery", "[bold]x[/]"))
         await until(
             pilot, lambda: "[bold]x[/]" in app.log_panel.text(), "the log line"
         )  # no markup
         assert "warning discovery: [bold]x[/]" in app.log_panel.text()
-        standin.publish(EVENT_PROJECT_CHANGED, {**data.project(), "watched": False})
+        standin.publish(EVENT_PROJECT_CHANGED, data.project(state="unwatched"))
         await until(pilot, lambda: app.projects.row_count == 0, "the project to go")
 
 
@@ -145,20 +143,23 @@ async def test_malformed_and_unknown_events_are_ignored(standin: StandInDaemon) 
     app = build_app(standin.path)
     async with app.run_test(size=(100, 30)) as pilot:
         await connected(pilot)
+        # Raw frames, as a broken or foreign daemon might send them.
         standin.publish(EVENT_DEVICE_CHANGED, {"alias": "no id"})
         standin.publish(EVENT_JOB_PROGRESS, {"id": "seven", "progress": 2})
         standin.publish("device.teleported", {"id": mxid(1)})
-        standin.publish(EVENT_LOG, {"level": "info", "source": "test", "message": "after"})
+        standin.publish(EVENT_LOG, LogLine("info", "test", "after"))
         await until(pilot, lambda: "test: after" in app.log_panel.text(), "the last event")
-        assert "ignored a device.changed event without 'id'" in app.log_panel.text()
+        log = app.log_panel.text()
+        assert "ignored a device.changed event: device.changed.id: is required" in log
+        assert "ignored a job.progress event: job.progress.id: expected a whole number" in log
         assert app.cameras.visible_ids() == [mxid(1)]
 
 
 async def test_a_project_whose_camera_lost_its_build_is_out_of_sync(
     standin: StandInDaemon,
 ) -> None:
-    build = {**data.build_result(ok=True), "fingerprint": "f00dfeed0000aaaa"}
-    front = {**data.device(1, "front", state="flash_booted"), "flashed_hash": "f00dfeed0000"}
+    build = data.build_result(ok=True, fingerprint="f00dfeed0000aaaa")
+    front = data.device(1, "front", state="flash_booted", flashed_hash="f00dfeed0000")
     standin.devices = [front, data.device(2, "back")]
     standin.projects = [data.project(devices=[mxid(1)], state="ok", last_build=build)]
     app = build_app(standin.path)
@@ -168,7 +169,9 @@ async def test_a_project_whose_camera_lost_its_build_is_out_of_sync(
         await until(pilot, lambda: app.projects.row_count == 1, "the project")
         assert app.projects.get_cell(blink, "state").plain == "ok"
         # Cleared (by hand, or a reset): no app on record.
-        cleared = {**front, "state": "bootloader", "flashed_hash": None, "flashed_app": None}
+        cleared = dataclasses.replace(
+            front, state=DeviceState.BOOTLOADER, flashed_hash=None, flashed_app=None
+        )
         standin.publish(EVENT_DEVICE_CHANGED, cleared)
         await until(
             pilot, lambda: app.projects.get_cell(blink, "state").plain == "out of sync", "stale"

@@ -110,7 +110,7 @@ async def test_80x24_jobs_of_cameras_without_alias_say_their_state(
         data.job(5, mxid(1), state="interrupted"),
     ]
     for job in standin.jobs:
-        job["params"]["app_name"] = "demo-f82a1b2c"
+        job.params["app_name"] = "demo-f82a1b2c"
     app = build_app(standin.path)
     async with app.run_test(size=(80, 24)) as pilot:
         await connected(pilot)

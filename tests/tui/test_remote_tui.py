@@ -13,6 +13,7 @@ import pytest
 from textual.widgets import Input
 
 from oakd.emulator.process import Fleet
+from oakd.protocol.replies import JobState
 from oakd.remote import parse_url
 from tests.helpers import DaemonProcess
 from tests.sshd import SshServer
@@ -55,12 +56,12 @@ async def test_the_tui_over_ssh_lists_flashes_and_tells_a_stopped_daemon(
         await until(pilot, lambda: len(app.jobs.jobs) == 1, "the job in the jobs panel", 30)
         await until(
             pilot,
-            lambda: next(iter(app.jobs.jobs.values()))["state"] == "done",
+            lambda: next(iter(app.jobs.jobs.values())).state is JobState.DONE,
             "the flash to reach done",
             180,
         )
         (job,) = app.jobs.jobs.values()
-        assert job["device"] == fleet.cameras[0].mxid
+        assert job.device == fleet.cameras[0].mxid
 
         daemon.stop()
         await until(

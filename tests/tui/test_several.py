@@ -192,8 +192,8 @@ async def test_each_daemon_keeps_its_own_last_finished_jobs(
     async with app.run_test(size=(160, 48)) as pilot:
         await connected(pilot)
         await until(pilot, lambda: app.jobs.row_count >= 20, "the jobs")
-        shown = {hosts.host_of(j) for j in app.jobs.jobs.values()}
+        shown = {j.host for j in app.jobs.jobs.values()}
         assert shown == {"plant-1", "plant-2"}
-        mine = [j for j in app.jobs.jobs.values() if hosts.host_of(j) == "plant-1"]
+        mine = [j for j in app.jobs.jobs.values() if j.host == "plant-1"]
         assert len(mine) == jobs_table.RECENT_LIMIT
         assert all(app.jobs.shows(hosts.key("plant-2", n)) for n in range(1, 4))

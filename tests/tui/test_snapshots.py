@@ -14,6 +14,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from oakd.protocol import EVENT_JOB_PROGRESS, EVENT_PROJECT_BUILD
+from oakd.protocol.replies import BuildFailure, ProjectBuilt
 from tests.tui import data
 from tests.tui.data import mxid
 from tests.tui.helpers import build_app, connected, until
@@ -83,12 +84,12 @@ def test_build_error(snap_compare: Any, standin: StandInDaemon) -> None:
     standin.devices = CAMERAS[:2]
     standin.projects = [data.project(devices=[mxid(1), mxid(2)], state="building")]
     app = build_app(standin.path)
-    error = {"kind": "NameError", "message": "name 'fps' is not defined"}
+    error = BuildFailure("NameError", "name 'fps' is not defined")
     result = data.build_result(ok=False, error=error, output=data.TRACEBACK)
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await connected(pilot)
-        standin.publish(EVENT_PROJECT_BUILD, {"project": "/home/dev/blink", "result": result})
+        standin.publish(EVENT_PROJECT_BUILD, ProjectBuilt("/home/dev/blink", result))
         await until(pilot, lambda: "cam.setFps" in app.log_panel.text(), "the traceback")
 
     assert snap_compare(app, run_before=run_before)

@@ -8,11 +8,12 @@ import pytest
 
 from oakd.build.limits import short_size
 from oakd.cli import build_parser, tui_cmd
+from oakd.errors import ProtocolError
+from oakd.protocol.replies import DeviceInfo, from_wire, to_wire
 from tests.tui import data
 from tui import model
 from tui.clock import FixedClock
 from tui.connection import Backoff
-from tui.flows import jobs_in
 from tui.operations import OPERATIONS, inspect_confirmation, network_confirmation
 from tui.screens.flash import FlashChoice
 from tui.screens.flash import choose as choose_flash
@@ -21,7 +22,7 @@ from tui.screens.watch import WatchChoice
 from tui.screens.watch import choose as choose_watch
 from tui.suggest import PathSuggester
 from tui.widgets.cameras_table import CamerasTable
-from tui.widgets.jobs_table import JobsTable, fraction, progress_bar
+from tui.widgets.jobs_table import JobsTable, progress_bar
 from tui.widgets.keyed_table import KeyedTable, fit
 from tui.widgets.projects_table import ProjectsTable
 
@@ -34,23 +35,34 @@ def test_the_cli_has_a_tui_command() -> None:
 
 def test_bootloader_and_app_come_from_the_inspection() -> None:
     old = data.device(1, "a", "flash_booted", bootloader="0.0.26", app="blink")
-    assert model.bootloader_version(old) == "0.0.26"
-    minimum = model.minimum_bootloader({"min_bootloader": "0.0.28"})  # the daemon's status
+    assert old.bootloader_version == "0.0.26"
+    minimum = model.minimum_bootloader(data.status(min_bootloader="0.0.28"))  # the daemon's
     assert model.bootloader_outdated(old, minimum)
     assert not model.bootloader_outdated(
-        old, model.minimum_bootloader({"min_bootloader": "0.0.26"})
+        old, model.minimum_bootloader(data.status(min_bootloader="0.0.26"))
     )
-    assert not model.bootloader_outdated(old, model.minimum_bootloader({}))  # not said: no flag
-    assert model.running_app(old) == "blink"
+    assert not model.bootloader_outdated(old, model.minimum_bootloader(None))  # none: no flag
+    unreadable = data.status(min_bootloader="soon")
+    assert not model.bootloader_outdated(old, model.minimum_bootloader(unreadable))
+    assert old.running_app == "blink"
     fresh = data.device(2, "b", bootloader="0.0.28", app="blink")
     assert not model.bootloader_outdated(fresh, minimum)
-    assert model.running_app(fresh) is None  # in its bootloader: nothing runs
+    assert fresh.running_app is None  # in its bootloader: nothing runs
     bare = data.device(3)
-    assert model.bootloader_version(bare) is None and not model.bootloader_outdated(bare, minimum)
-    assert model.label(bare) == data.mxid(3)
+    assert bare.bootloader_version is None and not model.bootloader_outdated(bare, minimum)
+    assert bare.label == data.mxid(3)
     assert model.describe(bare) == f"{data.mxid(3)} (at 10.0.0.13)"
-    odd = {**bare, "inspection": {"bootloader": "weird", "application": None}}
-    assert model.bootloader_version(odd) is None and model.flashed_app(odd) is None
+
+
+def test_a_reply_that_does_not_fit_its_type_names_the_field() -> None:
+    wire = to_wire(data.device(3))
+    odd = {**wire, "inspection": {"bootloader": "weird"}, "extra": "a newer daemon's"}
+    with pytest.raises(ProtocolError, match=r"inspection\.bootloader: expected a table"):
+        from_wire(DeviceInfo, odd)
+    newer = from_wire(DeviceInfo, {**wire, "extra": "a newer daemon's field"})
+    assert newer == data.device(3)  # unknown keys are left out, the rest is read
+    with pytest.raises(ProtocolError, match="state: expected one of 'bootloader'"):
+        from_wire(DeviceInfo, {**wire, "state": "sleeping"})
 
 
 def test_filter_matches_any_column_people_read() -> None:
@@ -67,7 +79,7 @@ def test_job_order_and_names() -> None:
         data.job(4, "x", "running"),
         data.job(2, "x", "queued"),
     ]
-    assert [j["id"] for j in sorted(jobs, key=model.job_order)] == [4, 2, 5, 3]
+    assert [j.id for j in sorted(jobs, key=model.job_order)] == [4, 2, 5, 3]
     assert model.job_what(data.job(1, "x")) == "flash blink"
     assert model.job_what(data.job(1, "x", kind="factory_reset", project=None)) == "reset"
 
@@ -75,8 +87,7 @@ def test_job_order_and_names() -> None:
 def test_progress_bars() -> None:
     assert progress_bar(0.5, 8).plain == "━━━━━━━━  50%"
     assert progress_bar(0, 8).plain.endswith("   0%")
-    assert fraction(45) == 0.45  # a daemon that sends percent
-    assert fraction(None) == 0.0 and fraction("x") == 0.0 and fraction(7.5) == 0.075
+    assert progress_bar(1.5, 8).plain.endswith(" 100%")  # never past the end
 
 
 def test_columns_go_least_important_first() -> None:
@@ -184,13 +195,6 @@ def test_confirmations_name_the_camera_and_the_loss() -> None:
     assert "(blink) stops" in inspect_confirmation([camera]).plain
     for op in OPERATIONS.values():
         assert op.make("X").confirm is True  # type: ignore[attr-defined]
-
-
-def test_jobs_in_the_daemons_answer_shapes() -> None:
-    job = data.job(1, "x")
-    assert jobs_in(job) == [job]  # reset, clear, cancel, ...: one job
-    assert jobs_in([job, {"nope": 1}]) == [job]  # flash: a job per camera
-    assert jobs_in(None) == [] and jobs_in({}) == []
 
 
 def test_backoff_doubles_up_to_its_limit() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from oakd.protocol.replies import NetworkFacts
 from tui import model
 
 
@@ -74,7 +75,7 @@ class NetworkScreen(ModalScreen[NetworkChoice | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(
-        self, targets: list[str], current: list[dict[str, Any] | None] | None = None
+        self, targets: list[str], current: list[NetworkFacts | None] | None = None
     ) -> None:
         super().__init__(classes="dialog-screen")
         self.targets = targets
@@ -83,8 +84,8 @@ class NetworkScreen(ModalScreen[NetworkChoice | None]):
 
     def compose(self) -> ComposeResult:
         # One camera with a static config: the fields start from it, to change one of them.
-        only = (self.current[0] if len(self.current) == 1 else None) or {}
-        static = bool(only.get("static"))
+        only = (self.current[0] if len(self.current) == 1 else None) or model.NO_CONFIG
+        static = only.static
         with Vertical(classes="dialog"):
             yield Label("Network config", classes="dialog-title")
             now = "\n".join(
@@ -95,19 +96,19 @@ class NetworkScreen(ModalScreen[NetworkChoice | None]):
             with RadioSet(id="net-mode"):
                 yield RadioButton("DHCP", value=not static, id="net-dhcp")
                 yield RadioButton("static", value=static, id="net-static")
-            address = f"{only.get('address')}/{model.prefix_of(only.get('mask'))}" if static else ""
+            address = f"{only.address}/{model.prefix_of(only.mask)}" if static else ""
             yield Input(
                 address,
                 placeholder="address/prefix, e.g. 192.168.1.50/24",
                 id="net-address",
             )
             yield Input(
-                str(only.get("gateway") or "") if static else "",
+                only.gateway if static else "",
                 placeholder="gateway, e.g. 192.168.1.1",
                 id="net-gateway",
             )
             yield Input(
-                str(only.get("dns") or "") if static else "",
+                only.dns if static else "",
                 placeholder="DNS (optional)",
                 id="net-dns",
             )

@@ -12,9 +12,9 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from oakd.core.versions import Version
+from oakd.protocol.replies import DeviceInfo, DeviceState
 from tui import hosts, model
 from tui.clock import Clock
-from tui.model import Wire
 from tui.widgets.keyed_table import DOWN_MARK, KeyedTable
 
 COLUMNS = (
@@ -36,23 +36,22 @@ IMPORTANCE = ("mark", "alias", "id", "state", "app", "flashed", "bootloader", "o
 MARK = "●"
 
 STATE_STYLES = {
-    "bootloader": "green",
-    "flash_booted": "cyan",
-    "booted": "yellow",
-    "offline": "red dim",
+    DeviceState.BOOTLOADER: "green",
+    DeviceState.FLASH_BOOTED: "cyan",
+    DeviceState.BOOTED: "yellow",
+    DeviceState.OFFLINE: "red dim",
 }
 
 
-def sort_key(device: Wire) -> tuple[str, bool, str, str]:
+def sort_key(device: DeviceInfo) -> tuple[str, bool, str, str]:
     """Cameras sort by daemon (with several), then by alias; those without one follow, by MX
     ID."""
-    alias = not device.get("alias")
-    return (hosts.host_of(device), alias, model.label(device).lower(), str(device.get("id")))
+    return (device.host, not device.alias, device.label.lower(), device.id)
 
 
-def matches(device: Wire, needle: str) -> bool:
+def matches(device: DeviceInfo, needle: str) -> bool:
     """The filter: any column a person reads, the daemon's name included."""
-    host = hosts.host_of(device)
+    host = device.host
     return model.device_matches(device, needle) or bool(host and needle.lower() in host.lower())
 
 
@@ -113,7 +112,7 @@ class CamerasTable(KeyedTable):
     class Opened(Message):
         """Enter (or a click on the highlighted row): show everything about a camera."""
 
-        device: Wire
+        device: DeviceInfo
 
     @dataclass
     class MarksChanged(Message):
@@ -124,7 +123,7 @@ class CamerasTable(KeyedTable):
     def __init__(self, clock: Clock, id: str | None = None, several: bool = False) -> None:
         super().__init__(id=id, several=several)
         self.clock = clock
-        self.devices: dict[str, Wire] = {}  # by row key
+        self.devices: dict[str, DeviceInfo] = {}  # by row key
         self.marked: set[str] = set()  # row keys
         self.filter_text = ""
         # Each daemon's flash.min_bootloader, by host label; None: flag nothing.
@@ -136,23 +135,23 @@ class CamerasTable(KeyedTable):
         self.min_bootloaders.clear()
         self.post_message(self.MarksChanged(frozenset()))
 
-    def minimum_for(self, device: Wire) -> Version | None:
+    def minimum_for(self, device: DeviceInfo) -> Version | None:
         """The minimum bootloader of the daemon that owns `device`."""
-        return self.min_bootloaders.get(hosts.host_of(device))
+        return self.min_bootloaders.get(device.host)
 
     # -- what the rest of the app asks --------------------------------------------------------
 
     def label_of(self, key: str) -> str:
         """The alias of a known camera (by row key), else its MX ID."""
         device = self.devices.get(key)
-        return model.label(device) if device else key.rpartition(hosts.SEPARATOR)[2]
+        return device.label if device else key.rpartition(hosts.SEPARATOR)[2]
 
-    def highlighted(self) -> Wire | None:
+    def highlighted(self) -> DeviceInfo | None:
         """The camera under the cursor."""
         key = self.highlighted_key()
         return self.devices.get(key) if key else None
 
-    def targets(self) -> list[Wire]:
+    def targets(self) -> list[DeviceInfo]:
         """What an action applies to: the marked cameras, else the highlighted one."""
         marked = [self.devices[i] for i in self.marked if i in self.devices]
         if marked:
@@ -166,33 +165,33 @@ class CamerasTable(KeyedTable):
 
     def counts(self, host: str | None = None) -> tuple[int, int]:
         """(cameras, online: answering discovery), of every daemon or of `host`'s."""
-        mine = [d for d in self.devices.values() if host is None or hosts.host_of(d) == host]
-        return len(mine), sum(1 for d in mine if d.get("online"))
+        mine = [d for d in self.devices.values() if host is None or d.host == host]
+        return len(mine), sum(1 for d in mine if d.online)
 
     # -- updates from the daemon --------------------------------------------------------------
 
     def replace_all(
-        self, devices: list[Wire], min_bootloader: Version | None = None, host: str = ""
+        self, devices: list[DeviceInfo], min_bootloader: Version | None = None, host: str = ""
     ) -> None:
         """A fresh list from daemon `host` after (re)connecting, with its minimum bootloader:
         its rows come, go and change as needed; other daemons' rows stay."""
         self.min_bootloaders[host] = min_bootloader
         fresh = {hosts.key_of(d): d for d in devices}
-        own = {k for k, d in self.devices.items() if hosts.host_of(d) == host}
+        own = {k for k, d in self.devices.items() if d.host == host}
         for gone in own - set(fresh):
             self.devices.pop(gone)
             self.marked.discard(gone)
         self.devices.update(fresh)
         self._rebuild()
 
-    def upsert_many(self, devices: list[Wire]) -> bool:
+    def upsert_many(self, devices: list[DeviceInfo]) -> bool:
         """Add or update cameras from events; True when a camera's name changed."""
         renamed = False
         added = False
         for device in devices:
             device_id = hosts.key_of(device)
             old = self.devices.get(device_id)
-            renamed |= old is not None and model.label(old) != model.label(device)
+            renamed |= old is not None and old.label != device.label
             self.devices[device_id] = device
             if not matches(device, self.filter_text):
                 self.drop_row(device_id)
@@ -259,29 +258,27 @@ class CamerasTable(KeyedTable):
         if self.shows(device_id):
             self._put(device_id, self.devices[device_id])
 
-    def _put(self, key: str, device: Wire) -> None:
-        self.put_row(key, self._row(key, device), hosts.host_of(device))
+    def _put(self, key: str, device: DeviceInfo) -> None:
+        self.put_row(key, self._row(key, device), device.host)
 
-    def _row(self, key: str, device: Wire) -> tuple[Text, ...]:
-        online = bool(device.get("online"))
+    def _row(self, key: str, device: DeviceInfo) -> tuple[Text, ...]:
+        online = device.online
         dim = "" if online else "dim"
-        state = str(device.get("state") or "?")
-        version = model.bootloader_version(device)
+        version = device.bootloader_version
         outdated = model.bootloader_outdated(device, self.minimum_for(device))
-        device_id = str(device.get("id"))
         return (
             Text(MARK if key in self.marked else " ", style="bold magenta"),
-            Text(device.get("alias") or "-", style=dim),
-            Text(device_id, style=dim),
-            Text(str(device.get("address") or "-"), style=dim),
-            Text(state.replace("_", " "), style=STATE_STYLES.get(state, "")),
+            Text(device.alias or "-", style=dim),
+            Text(device.id, style=dim),
+            Text(device.address or "-", style=dim),
+            Text(device.state.value.replace("_", " "), style=STATE_STYLES[device.state]),
             Text("yes" if online else "no", style="" if online else "red"),
             Text(
                 (version or "?") + (" !" if outdated else ""),
                 style="bold yellow" if outdated else dim,
             ),
-            Text(model.running_app(device) or "-", style=dim),
-            Text(self.clock.format(device.get("flashed_at")), style=dim),
+            Text(device.running_app or "-", style=dim),
+            Text(self.clock.format(device.flashed_at), style=dim),
         )
 
     def default_order(self) -> None:

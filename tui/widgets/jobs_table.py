@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -14,9 +15,9 @@ from textual.widgets import DataTable
 
 from oakd.build.limits import short_size
 from oakd.core.transfer import describe
+from oakd.protocol.replies import JobInfo, JobProgress, JobState
 from tui import hosts, model
 from tui.clock import Clock
-from tui.model import Wire
 from tui.widgets.keyed_table import DOWN_MARK, KeyedTable
 
 BAR_WIDTH = 8
@@ -33,32 +34,20 @@ COLUMNS = (
 # state (or phase and progress), which camera, what it does (the detail page has it), then a
 # write's bytes, speed and time left.
 IMPORTANCE = ("id", "state", "camera", "job", "transfer")
-TRANSFER = ("bytes_done", "bytes_total", "bytes_per_s", "eta_s")  # job.progress's byte fields
 STATE_STYLES = {
-    "running": "bold cyan",
-    "queued": "",
-    "done": "green",
-    "failed": "bold red",
-    "cancelled": "yellow",
-    "skipped": "green dim",
-    "interrupted": "bold yellow",
+    JobState.RUNNING: "bold cyan",
+    JobState.QUEUED: "",
+    JobState.DONE: "green",
+    JobState.FAILED: "bold red",
+    JobState.CANCELLED: "yellow",
+    JobState.SKIPPED: "green dim",
+    JobState.INTERRUPTED: "bold yellow",
 }
 
 
-def fraction(progress: Any) -> float:
-    """A job's progress as 0..1 (a daemon sending percent is tolerated)."""
-    try:
-        value = float(progress or 0.0)
-    except (TypeError, ValueError):
-        return 0.0
-    if value > 1.0:
-        value /= 100.0
-    return min(max(value, 0.0), 1.0)
-
-
-def progress_bar(progress: Any, width: int = BAR_WIDTH) -> Text:
-    """A bar of `width` cells and a percentage: '━━━━━╸━━━━━━  45%'."""
-    value = fraction(progress)
+def progress_bar(progress: float, width: int = BAR_WIDTH) -> Text:
+    """A bar of `width` cells and a percentage (of a 0..1 progress): '━━━━━╸━━━━━━  45%'."""
+    value = min(max(progress, 0.0), 1.0)
     filled = value * width
     whole = int(filled)
     bar = Text("━" * whole, style="bold green")
@@ -91,7 +80,7 @@ class JobsTable(KeyedTable):
     class Opened(Message):
         """Enter on a job: show its parameters, error and outcome."""
 
-        job: Wire
+        job: JobInfo
 
     def __init__(
         self,
@@ -103,29 +92,27 @@ class JobsTable(KeyedTable):
         super().__init__(id=id, several=several)
         self.clock = clock
         self.names = names  # a camera's row key -> what a person calls it
-        self.jobs: dict[str, Wire] = {}  # by row key
+        self.jobs: dict[str, JobInfo] = {}  # by row key
         self._dirty: set[str] = set()  # jobs whose progress is not drawn yet
         self._flush: Timer | None = None
 
-    def highlighted(self) -> Wire | None:
+    def highlighted(self) -> JobInfo | None:
         """The job under the cursor."""
         key = self.highlighted_key()
         return self.jobs.get(key) if key is not None else None
 
     def counts(self, host: str | None = None) -> tuple[int, int]:
         """(running, queued), of every daemon or of `host`'s."""
-        states = [
-            j.get("state") for j in self.jobs.values() if host is None or hosts.host_of(j) == host
-        ]
-        return states.count("running"), states.count("queued")
+        states = [j.state for j in self.jobs.values() if host is None or j.host == host]
+        return states.count(JobState.RUNNING), states.count(JobState.QUEUED)
 
     def forget_rows(self) -> None:
         self.jobs.clear()
         self._dirty.clear()
 
-    def replace_all(self, jobs: list[Wire], host: str = "") -> None:
+    def replace_all(self, jobs: list[JobInfo], host: str = "") -> None:
         """A fresh list from daemon `host` after (re)connecting; other daemons' jobs stay."""
-        others = {k: j for k, j in self.jobs.items() if hosts.host_of(j) != host}
+        others = {k: j for k, j in self.jobs.items() if j.host != host}
         self.jobs = {**others, **{hosts.key_of(j): j for j in jobs}}
         self._trim()
         current = self.highlighted_key()
@@ -135,9 +122,9 @@ class JobsTable(KeyedTable):
         self.restore_cursor(current)
         self.user_sorted()
 
-    def upsert_many(self, jobs: list[Wire]) -> list[tuple[Wire | None, Wire]]:
+    def upsert_many(self, jobs: list[JobInfo]) -> list[tuple[JobInfo | None, JobInfo]]:
         """Add or update jobs; returns (before, after) pairs so callers can react to changes."""
-        changes: list[tuple[Wire | None, Wire]] = []
+        changes: list[tuple[JobInfo | None, JobInfo]] = []
         reorder = False
         for job in jobs:
             job_id = hosts.key_of(job)
@@ -155,17 +142,20 @@ class JobsTable(KeyedTable):
             self._sort()
         return changes
 
-    def progress(self, job_id: str, event: Wire) -> None:
+    def progress(self, job_id: str, event: JobProgress) -> None:
         """A job.progress event: only the bar, the phase and the bytes change, drawn within
         0.1 s."""
         job = self.jobs.get(job_id)
-        if job is None or model.job_final(job):
+        if job is None or job.final:
             return
-        phase = event.get("phase") or job.get("phase")
-        job = {**job, "progress": event.get("progress") or 0.0, "phase": phase}
-        job["transfer"] = {k: event[k] for k in TRANSFER if k in event}
-        if job.get("state") == "queued":
-            job["state"] = "running"  # progress means it started; job.changed will confirm
+        job = dataclasses.replace(
+            job,
+            progress=event.progress,
+            phase=event.phase or job.phase,
+            transfer=event.transfer,
+            # Progress means it started; job.changed will confirm.
+            state=JobState.RUNNING if job.state is JobState.QUEUED else job.state,
+        )
         self.jobs[job_id] = job
         self._dirty.add(job_id)
         if self._flush is None:
@@ -195,9 +185,7 @@ class JobsTable(KeyedTable):
 
     def _trim(self) -> list[str]:
         # Per daemon: one busy daemon's history must not push another's last jobs out of view.
-        finished = sorted(
-            (j for j in self.jobs.values() if model.job_final(j)), key=model.job_order
-        )
+        finished = sorted((j for j in self.jobs.values() if j.final), key=model.job_order)
         removed = [
             hosts.key_of(j)
             for group in hosts.by_host(finished).values()
@@ -207,9 +195,9 @@ class JobsTable(KeyedTable):
             self.jobs.pop(job_id)
         return removed
 
-    def _row(self, job: Wire) -> tuple[Text, ...]:
+    def _row(self, job: JobInfo) -> tuple[Text, ...]:
         return (
-            Text(f"#{job.get('id')}"),
+            Text(f"#{job.id}"),
             Text(self.names(hosts.device_key(job))),
             Text(model.job_what(job)),
             self._state(job),
@@ -217,27 +205,25 @@ class JobsTable(KeyedTable):
         )
 
     @staticmethod
-    def _transfer(job: Wire) -> str:
-        if job.get("state") != "running":
+    def _transfer(job: JobInfo) -> str:
+        if job.state is not JobState.RUNNING:
             return ""
-        return describe(job.get("transfer") or {}, short_size)
+        return describe(job.transfer, short_size)
 
-    def _state(self, job: Wire) -> Text:
+    def _state(self, job: JobInfo) -> Text:
         """Running: the phase and a progress bar. Otherwise the state, and when it ended."""
-        state = str(job.get("state") or "?")
-        if state == "running":
-            phase = str(job.get("phase") or "running")
-            cell = Text(f"{phase:<11}", style=STATE_STYLES["running"])
-            return cell.append_text(progress_bar(job.get("progress")))
-        cell = Text(
-            f"{model.JOB_STATE_MARKS.get(state, '?')} {state}", style=STATE_STYLES.get(state, "")
-        )
-        if model.job_final(job):
-            cell.append(f"  {self.clock.format(job.get('finished'))}", style="dim")
+        state = job.state
+        if state is JobState.RUNNING:
+            phase = job.phase.value if job.phase else "running"
+            cell = Text(f"{phase:<11}", style=STATE_STYLES[state])
+            return cell.append_text(progress_bar(job.progress))
+        cell = Text(f"{model.JOB_STATE_MARKS[state]} {state.value}", style=STATE_STYLES[state])
+        if job.final:
+            cell.append(f"  {self.clock.format(job.finished)}", style="dim")
         return cell
 
-    def _put(self, job: Wire) -> None:
-        self.put_row(hosts.key_of(job), self._row(job), hosts.host_of(job))
+    def _put(self, job: JobInfo) -> None:
+        self.put_row(hosts.key_of(job), self._row(job), job.host)
 
     def default_order(self) -> None:
         self._sort()

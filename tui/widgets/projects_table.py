@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -11,10 +12,9 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
-from oakd.core.sync import OUT_OF_SYNC, runs_last_build
+from oakd.protocol.replies import OUT_OF_SYNC, BuildSummary, DeviceInfo, ProjectInfo
 from tui import hosts, model
 from tui.clock import Clock
-from tui.model import Wire
 from tui.widgets.keyed_table import KeyedTable
 
 COLUMNS = (
@@ -52,7 +52,7 @@ class ProjectsTable(KeyedTable):
     class Opened(Message):
         """Enter on a project: show its last build, traceback and output included."""
 
-        project: Wire
+        project: ProjectInfo
 
     def __init__(
         self,
@@ -60,13 +60,13 @@ class ProjectsTable(KeyedTable):
         names: Callable[[str], str],
         id: str | None = None,
         several: bool = False,
-        device: Callable[[str], Wire | None] = lambda key: None,
+        device: Callable[[str], DeviceInfo | None] = lambda key: None,
     ) -> None:
         super().__init__(id=id, several=several)
         self.clock = clock
         self.names = names  # a camera's row key -> what a person calls it
-        self.device = device  # a camera's row key -> its wire, if the TUI has it
-        self.projects: dict[str, Wire] = {}  # by row key
+        self.device = device  # a camera's row key -> the camera, if the TUI has it
+        self.projects: dict[str, ProjectInfo] = {}  # by row key
         self.unserved: set[str] = set()  # the daemons without a `projects` request
 
     @property
@@ -74,7 +74,7 @@ class ProjectsTable(KeyedTable):
         """Every daemon serves `projects`."""
         return not self.unserved
 
-    def highlighted(self) -> Wire | None:
+    def highlighted(self) -> ProjectInfo | None:
         """The project under the cursor."""
         key = self.highlighted_key()
         return self.projects.get(key) if key is not None else None
@@ -83,59 +83,56 @@ class ProjectsTable(KeyedTable):
         self.projects.clear()
         self.unserved.clear()
 
-    def replace_all(self, projects: list[Wire] | None, host: str = "") -> None:
+    def replace_all(self, projects: list[ProjectInfo] | None, host: str = "") -> None:
         """A fresh list from daemon `host` after (re)connecting (None when it has no projects
         request); other daemons' projects stay."""
         if projects is None:
             self.unserved.add(host)
         else:
             self.unserved.discard(host)
-        others = {k: p for k, p in self.projects.items() if hosts.host_of(p) != host}
-        self._redraw({**others, **{hosts.key_of(p, "path"): p for p in projects or []}})
+        others = {k: p for k, p in self.projects.items() if p.host != host}
+        self._redraw({**others, **{hosts.key_of(p): p for p in projects or []}})
 
-    def _redraw(self, projects: dict[str, Wire]) -> None:
+    def _redraw(self, projects: dict[str, ProjectInfo]) -> None:
         self.projects = projects
         current = self.highlighted_key()
         self.clear_rows()
         for key in sorted(self.projects):
             project = self.projects[key]
-            self.put_row(key, self._row(project), hosts.host_of(project))
+            self.put_row(key, self._row(project), project.host)
         self.restore_cursor(current)
         self.user_sorted()
 
     def default_order(self) -> None:
         self._redraw(self.projects)
 
-    def upsert(self, project: Wire) -> None:
+    def upsert(self, project: ProjectInfo) -> None:
         """A project.changed event: watched, unwatched or a new state."""
-        key = hosts.key_of(project, "path")
-        if project.get("watched") is False or project.get("state") == "unwatched":
+        key = hosts.key_of(project)
+        if project.state == "unwatched":
             self.forget(key)
             return
         known = key in self.projects
         self.projects[key] = project
         if known:
-            self.put_row(key, self._row(project), hosts.host_of(project))
+            self.put_row(key, self._row(project), project.host)
         else:
             self._redraw(self.projects)
 
-    def build(self, path: str, result: Wire, host: str = "") -> Wire:
+    def build(self, path: str, result: BuildSummary, host: str = "") -> None:
         """A project.build event of daemon `host`: the finished build becomes the project's
-        last build."""
-        fallback = hosts.tag_one({"path": path, "entry": "", "devices": []}, host)
-        project = self.projects.get(hosts.key(host, path)) or fallback
-        state = "ok" if result.get("ok") else "failed"
-        project = {**project, "last_build": result, "state": state}
-        self.upsert(project)
-        return project
+        last build (a project not listed yet is shown with it)."""
+        project = self.projects.get(hosts.key(host, path)) or ProjectInfo(path, host=host)
+        state = "ok" if result.ok else "failed"
+        self.upsert(dataclasses.replace(project, last_build=result, state=state))
 
-    def watched_for(self, device: Wire) -> str | None:
-        """The path of the project that flashes `device` (a camera's wire), if one does."""
+    def watched_for(self, device: DeviceInfo) -> str | None:
+        """The path of the project that flashes `device`, if one does."""
         camera = hosts.key_of(device)
         for key in sorted(self.projects):
             project = self.projects[key]
-            if any(self._camera(project, d) == camera for d in project.get("devices") or []):
-                return str(project["path"])
+            if any(self._camera(project, d) == camera for d in project.devices):
+                return project.path
         return None
 
     def forget(self, key: str) -> None:
@@ -146,7 +143,7 @@ class ProjectsTable(KeyedTable):
     def relabel(self) -> None:
         """Camera names changed: redraw the cameras column."""
         for key, project in self.projects.items():
-            self.put_row(key, self._row(project), hosts.host_of(project))
+            self.put_row(key, self._row(project), project.host)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -154,18 +151,19 @@ class ProjectsTable(KeyedTable):
         if project is not None:
             self.post_message(self.Opened(project))
 
-    def stale(self, project: Wire) -> list[str]:
-        """The project's cameras (row keys) that do not run its last good build (core/sync.py)."""
-        keys = [self._camera(project, d) for d in project.get("devices") or []]
-        return [k for k in keys if runs_last_build(project, self.device(k)) is False]
+    def stale(self, project: ProjectInfo) -> list[str]:
+        """The project's cameras (row keys) that do not run its last good build
+        (ProjectInfo.runs_last_build)."""
+        keys = [self._camera(project, d) for d in project.devices]
+        return [k for k in keys if project.runs_last_build(self.device(k)) is False]
 
-    def _row(self, project: Wire) -> tuple[Text, ...]:
-        state = str(project.get("state") or "idle")
+    def _row(self, project: ProjectInfo) -> tuple[Text, ...]:
+        state = project.state
         stale = self.stale(project)
         if state == "ok" and stale:
             state = OUT_OF_SYNC
         cameras = Text()
-        for i, device_id in enumerate(project.get("devices") or []):
+        for i, device_id in enumerate(project.devices):
             key = self._camera(project, device_id)
             cameras.append(", " if i else "")
             if key in stale:  # reset, cleared or flashed by hand since: f flashes it again
@@ -173,23 +171,23 @@ class ProjectsTable(KeyedTable):
             else:
                 cameras.append(self.names(key))
         return (
-            Text(model.project_name(str(project["path"]))),
+            Text(model.project_name(project.path)),
             Text(state, style=STATE_STYLES.get(state, "")),
-            self._last_build(project.get("last_build")),
+            self._last_build(project.last_build),
             cameras if cameras.plain else Text("-"),
         )
 
     @staticmethod
-    def _camera(project: Wire, device_id: object) -> str:
-        return hosts.key(hosts.host_of(project), device_id)
+    def _camera(project: ProjectInfo, device_id: str) -> str:
+        return hosts.key(project.host, device_id)
 
-    def _last_build(self, result: Wire | None) -> Text:
-        if not result:
+    def _last_build(self, result: BuildSummary | None) -> Text:
+        if result is None:
             return Text("-", style="dim")
-        when = self.clock.format(result.get("finished"))
-        if not result.get("ok"):
-            kind = (result.get("error") or {}).get("kind") or "error"
+        when = self.clock.format(result.finished)
+        if not result.ok:
+            kind = result.error.kind if result.error else "error"
             return Text(f"✗ {kind} {when}", style="red")
-        if result.get("unchanged"):
+        if result.unchanged:
             return Text(f"= unchanged {when}", style="dim")
-        return Text(f"✓ {model.human_size(result.get('size'))} {when}", style="green")
+        return Text(f"✓ {model.human_size(result.size)} {when}", style="green")
