@@ -18,6 +18,7 @@ from typing import Any
 
 from oakd.emulator import discovery
 from oakd.emulator import flash as fl
+from oakd.emulator.app import CRASH_REBOOT_S, AppRunner, read_app
 from oakd.emulator.bootloader import BootloaderService
 from oakd.emulator.faults import Faults
 from oakd.emulator.state import (
@@ -82,6 +83,9 @@ class Camera:
         self._thread: threading.Thread | None = None
         self._udp: tuple[socket.socket, socket.socket] | None = None
         self._listener: socket.socket | None = None
+        self.app = AppRunner(mxid)  # the app's Script nodes, while FLASH_BOOTED (app.py)
+        self._app_boot = -1  # the boot whose app was started (an app starts once per boot)
+        self._crash_reboot_at: float | None = None
 
     def __repr__(self) -> str:
         return f"Camera({self.mxid} at {self.address}, {self._machine.state.value})"
@@ -114,6 +118,7 @@ class Camera:
             if sock is not None:
                 sock.close()
         self._listener = None
+        self.app.stop()
         self.flash.close()
 
     # -- observation (for tests) -----------------------------------------------------------
@@ -234,6 +239,7 @@ class Camera:
             selector.close()
 
     def _tick(self) -> None:
+        self._sync_app()
         with self._lock:
             self._poll_boot()
             session = self._session
@@ -242,6 +248,36 @@ class Camera:
             if last is not None and time.monotonic() - last > self.settings.watchdog_s:
                 log.info("%s: host watchdog silent, resetting", self.mxid)
                 session.link.close()
+
+    def _sync_app(self) -> None:
+        """Run the app's scripts while FLASH_BOOTED, once per boot; a crash reboots."""
+        with self._lock:
+            self._poll_boot()
+            state, boots = self._machine.state, self._machine.boots
+        now = time.monotonic()
+        if state is not CameraState.FLASH_BOOTED:
+            self._crash_reboot_at = None
+            if self.app.running:
+                self.app.stop()
+            return
+        if self.faults.kill_app:
+            self.faults.kill_app = False
+            self._app_boot = boots  # not started again until the next boot
+            self.app.stop()
+            log.info("%s: app killed (fault); the camera stays up without it", self.mxid)
+        elif self._app_boot != boots:
+            self._app_boot = boots
+            app = read_app(self.flash)
+            if app is not None:
+                self.app.start(app, self.address)
+        elif self.app.crashed():
+            log.info("%s: app crashed; rebooting in %.0f s", self.mxid, CRASH_REBOOT_S)
+            self._crash_reboot_at = now + CRASH_REBOOT_S
+        if self._crash_reboot_at is not None and now >= self._crash_reboot_at:
+            self._crash_reboot_at = None
+            with self._lock:
+                self._machine.reboot(now, BootSource.FLASH)
+                self._changed.notify_all()
 
     def _poll_boot(self) -> None:
         # Called with the lock held.

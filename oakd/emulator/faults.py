@@ -15,6 +15,8 @@ Textual form, shared by `oakd emulate --fault CAM:SPEC` and the control commands
     drop-write=N[@F]           cut the link during the Nth flash write from now, when F
                                (default 0.5) of it is programmed; then the fault clears itself
     drop-read=N                cut the link during the Nth flash read from now; then clears
+    kill-app                   kill the app the camera runs (its Script nodes) and leave it
+                               dead until the next boot, as a hung app; then clears
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ class Faults:
 
     drop_read: int | None = None
     """The Nth flash read (READ_FLASH) from now drops the link; one-shot."""
+
+    kill_app: bool = False
+    """Kill the running app's scripts now; the camera stays up without them until it reboots.
+    One-shot: the camera clears it once done."""
 
     def drop_for_write(self) -> float | None:
         """Where the write starting now is to be cut (a fraction), None to let it finish."""
@@ -96,6 +102,8 @@ class Faults:
             parts.append(f"drop-write={self.drop_write[0]}@{self.drop_write[1]:g}")
         if self.drop_read is not None:
             parts.append(f"drop-read={self.drop_read}")
+        if self.kill_app:
+            parts.append("kill-app")
         return " ".join(parts)
 
 
@@ -134,10 +142,12 @@ def apply_spec(faults: Faults, spec: str) -> None:
         if not value.strip().isdigit() or int(value) < 1:
             raise ValueError("drop-read takes N >= 1: the Nth read from now")
         faults.drop_read = int(value)
+    elif name == "kill-app":
+        faults.kill_app = _switch(value)
     else:
         raise ValueError(
             f"unknown fault {name!r}: expected drop-link, silent, bootloader-version, "
-            "booted, fail-flash, drop-write or drop-read"
+            "booted, fail-flash, drop-write, drop-read or kill-app"
         )
 
 
