@@ -26,6 +26,14 @@ an error naming the file, the key and what was expected.
     debounce_ms = 50
     keep_packages = 32           # built packages kept in the cache, newest first
 
+    [telemetry]                  # what the apps oakd builds report: boot, heartbeat, logs
+    enabled = true               # for every project (a project may say telemetry = false)
+    port = 11497                 # UDP on this host; cameras send to it
+    bind = "0.0.0.0"
+    heartbeat_s = 2.0
+    boot_timeout_s = 30          # a flash whose app has not said it booted by then warns
+    log_lines = 1000             # kept per camera, across daemon restarts
+
     [[device]]
     id = "18443010C1D2E3F400"
     alias = "door"
@@ -37,6 +45,7 @@ an error naming the file, the key and what was expected.
     devices = ["door"]
     compress = true
     ignore = ["data/*", "*.csv"]   # changes that make no build (logs, caches: never)
+    telemetry = true             # false: flash exactly what the pipeline builds
 
     [[remote]]                   # a daemon on another host, for clients: `--host plant-2`
     name = "plant-2"
@@ -53,6 +62,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from oakd.core.telemetry import DEFAULT_PORT as DEFAULT_TELEMETRY_PORT
+from oakd.core.telemetry import MAX_LOG_LINES
 from oakd.core.versions import Version
 from oakd.errors import ConfigError
 from oakd.logs import LOG_LEVELS
@@ -164,6 +175,35 @@ class BuildSection:
 
 
 @dataclass(frozen=True)
+class TelemetrySection:
+    """What the apps oakd builds report, and where (oakd/core/telemetry.py)."""
+
+    enabled: bool = True  # for every project, unless it says `telemetry = false`
+    port: int = DEFAULT_TELEMETRY_PORT  # UDP, on this host
+    bind: str = "0.0.0.0"
+    heartbeat_s: float = 2.0
+    boot_timeout_s: float = 30.0  # a flash whose app has not reported booting by then warns
+    log_lines: int = 1000  # kept per camera, across restarts
+
+    def check(self) -> None:
+        """Reject values of the right type but outside their range."""
+        if not 1 <= self.port <= 65535:
+            raise SchemaError("telemetry.port", "expected a UDP port, 1 to 65535")
+        try:
+            ipaddress.IPv4Address(self.bind)
+        except ValueError:
+            raise SchemaError("telemetry.bind", "expected an IPv4 address, like 0.0.0.0") from None
+        if not 0.5 <= self.heartbeat_s <= 60:
+            raise SchemaError("telemetry.heartbeat_s", "expected seconds, 0.5 to 60")
+        if not 1 <= self.boot_timeout_s <= 600:
+            raise SchemaError("telemetry.boot_timeout_s", "expected seconds, 1 to 600")
+        if not 10 <= self.log_lines <= MAX_LOG_LINES:
+            raise SchemaError(
+                "telemetry.log_lines", f"expected a whole number, 10 to {MAX_LOG_LINES}"
+            )
+
+
+@dataclass(frozen=True)
 class DeviceEntry:
     """A camera the user names: an alias, and an address for unicast discovery if needed."""
 
@@ -183,6 +223,7 @@ class ProjectEntry:
     # Globs of files whose changes make no build (on top of logs, caches and built packages):
     # "*.csv" names a file or folder anywhere, "data/*" a path from the project root.
     ignore: list[str] = field(default_factory=list)
+    telemetry: bool = True  # false: flash exactly what the pipeline builds
 
 
 @dataclass(frozen=True)
@@ -202,6 +243,7 @@ class Config:
     discovery: DiscoverySection = field(default_factory=DiscoverySection)
     flash: FlashSection = field(default_factory=FlashSection)
     build: BuildSection = field(default_factory=BuildSection)
+    telemetry: TelemetrySection = field(default_factory=TelemetrySection)
     device: list[DeviceEntry] = field(default_factory=list)
     project: list[ProjectEntry] = field(default_factory=list)
     remote: list[RemoteEntry] = field(default_factory=list)

@@ -32,6 +32,7 @@ from oakd.services.projects import ProjectService
 from oakd.services.server import Server
 from oakd.services.store import Store
 from oakd.services.systemd import Watchdog, listen_fds, monotonic_usec, notify, watchdog_interval
+from oakd.services.telemetry import TelemetryService
 from oakd.services.workers import WorkerPool
 from oakd.tasks import TaskSet, wait_any
 
@@ -115,6 +116,7 @@ class Daemon:
             cache / "packages",
             in_use=lambda: engine.packages_in_use() | {Path(b.package) for b in store.builds()},
         )
+        telemetry = TelemetryService(self.registry, store, bus, lambda: self.config)
         engine = self.engine = FlashEngine(
             store,
             bus,
@@ -123,6 +125,7 @@ class Daemon:
             pool,
             packages,
             after_job=self.discovery.rescan,
+            telemetry=telemetry,
         )
         self.discovery.busy = self.engine.busy
         self.projects = ProjectService(
@@ -137,6 +140,7 @@ class Daemon:
                 writable=(str(cache),),
                 hidden=(str(path or Path(sock.getsockname())),),
             ),
+            telemetry,
         )
         api = Api(
             Services(
@@ -145,6 +149,7 @@ class Daemon:
                 discovery=self.discovery,
                 engine=self.engine,
                 projects=self.projects,
+                telemetry=telemetry,
                 config=lambda: self.config,
                 socket_path=path or Path(sock.getsockname()),
                 state_dir=self.options.state_dir,
@@ -157,6 +162,7 @@ class Daemon:
         services.start(pool.run(self.stop), name="workers")
         services.start(self.engine.run(self.stop), name="engine")
         services.start(self.projects.run(self.stop), name="projects")
+        services.start(telemetry.run(self.stop), name="telemetry")
         # mDNS, for `oakd daemons`; it follows `[daemon] announce` across reloads.
         announcer = Announcer(
             self.registry,

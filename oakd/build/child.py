@@ -32,6 +32,8 @@ from oakd.build.errors import FailureKind
 from oakd.build.fingerprint import Toolchain, fingerprint_document, fingerprint_of
 from oakd.build.firmware import compress_package
 from oakd.build.project import entry_missing_message, entry_outside_message
+from oakd.build.telemetry import Telemetry, script_sources
+from oakd.build.telemetry import add as add_telemetry
 from oakd.build.wire import ChildReport, ChildRequest, Phase, phase_line
 from oakd.core.package import PackageError, app_name
 
@@ -96,6 +98,7 @@ class Build:
         self.report = report
         self.project = Path(request.project_dir)
         self.entry = self.project / request.entry
+        self.serialized: dict[str, Any] = {}  # the user's pipeline, as fingerprinted
 
     def run(self) -> None:
         """Load the user's code, check the pipeline, fingerprint it, package it if new."""
@@ -110,6 +113,12 @@ class Build:
         fingerprint = self.timed("fingerprint_s", lambda: self.fingerprint(dai, pipeline))
         self.report.fingerprint = fingerprint
         self.report.app_name = app_name(self.request.app_name_base, fingerprint)
+        if self.request.telemetry is not None:
+            settings = Telemetry.from_json(self.request.telemetry)
+            sources = script_sources(self.serialized)
+            self.report.telemetry = add_telemetry(
+                dai, pipeline, settings, self.report.app_name, sources
+            )
         cache = PackageCache(Path(self.request.cache_dir))
         try:
             cached = cache.lookup(fingerprint)
@@ -240,7 +249,7 @@ class Build:
     def fingerprint(self, dai: ModuleType, pipeline: Any) -> str:
         """The fingerprint of what the package would hold (see fingerprint.py)."""
         try:
-            serialized = pipeline.serializeToJson()
+            serialized = self.serialized = pipeline.serializeToJson()
             device_config = pipeline.getDeviceConfig()
         except MemoryError:
             release_ballast()
@@ -260,6 +269,7 @@ class Build:
             toolchain,
             compress=self.request.compress,
             app_name_base=self.request.app_name_base,
+            telemetry=self.request.telemetry,
         )
         return fingerprint_of(document)
 

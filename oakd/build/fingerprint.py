@@ -93,10 +93,12 @@ def fingerprint_document(
     *,
     compress: bool,
     app_name_base: str,
+    telemetry: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything the fingerprint covers, as one JSON-able document."""
+    """Everything the fingerprint covers, as one JSON-able document (telemetry's settings
+    only when it is added: packages without it keep their fingerprints)."""
     schema, storage = split_asset_storage(pipeline_json)
-    return {
+    document = {
         "scheme": SCHEME,
         "toolchain": {
             "depthai": toolchain.depthai_version,
@@ -108,6 +110,9 @@ def fingerprint_document(
         "device_config": describe(device_config),
         "options": {"compress": compress, "app_name_base": app_name_base, "check_checksum": False},
     }
+    if telemetry is not None:
+        document["telemetry"] = telemetry
+    return document
 
 
 def fingerprint_of(document: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from oakd.build.confine import Shield
 from oakd.build.errors import FailureKind
 from oakd.build.output import DEFAULT_LIMIT, CapturedOutput
 from oakd.build.project import Project
+from oakd.build.telemetry import Telemetry
 from oakd.config import BuildSection, ProjectEntry
 
 NO_NODES = (
@@ -43,6 +44,9 @@ class BuildOptions:
     fingerprint_only: bool = False
     # The daemon's files the user's code may not touch (its state, its socket).
     shield: Shield = field(default_factory=Shield)
+    # Where the app reports its boot, heartbeats and logs; None: the package is exactly what
+    # the pipeline builds (build/telemetry.py).
+    telemetry: Telemetry | None = None
 
     @classmethod
     def from_config(
@@ -110,6 +114,7 @@ class BuildResult:
     # What of the confinement could not be had ("" when the build had its own PID and mount
     # namespaces): then a process the user's code starts with setsid may outlive the build.
     unconfined: str = ""
+    telemetry: dict[str, Any] | None = None  # what telemetry added (build/telemetry.add)
 
     @property
     def ok(self) -> bool:
@@ -172,5 +177,6 @@ class BuildResult:
             },
             "depthai_version": self.depthai_version or None,
             "unconfined": self.unconfined or None,
+            "telemetry": self.telemetry,
             "warnings": self.warnings,
         }

@@ -65,6 +65,7 @@ async def build_project(
         read_only=options.shield.read_only,
         writable=options.shield.writable,
         hidden=options.shield.hidden,
+        telemetry=options.telemetry.to_json() if options.telemetry else None,
     )
     run = await _run_child(request, options, zygote)
     result = _result_of(project, options, run, started)
@@ -270,6 +271,7 @@ def _result_of(
         durations=_durations(report, started),
         depthai_version=report.depthai_version,
         unconfined=report.confinement,
+        telemetry=report.telemetry,
     )
 
 

@@ -48,6 +48,8 @@ class ChildRequest:
     read_only: tuple[str, ...] = ()
     writable: tuple[str, ...] = ()
     hidden: tuple[str, ...] = ()
+    # Where the app's telemetry goes (build/telemetry.Telemetry.to_json); None: none added.
+    telemetry: dict[str, Any] | None = None
 
     def to_arg(self) -> str:
         """The request as the child's command-line argument."""
@@ -82,6 +84,7 @@ class ChildReport:
     timings: dict[str, float] = field(default_factory=dict)  # import_s, user_s, ...
     depthai_version: str = ""
     confinement: str = ""  # why the build had no PID namespace of its own ('' when it had)
+    telemetry: dict[str, Any] | None = None  # what build/telemetry.add added
 
     def to_line(self) -> bytes:
         """The report as one message line."""

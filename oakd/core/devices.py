@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
+
+from oakd.core.telemetry import Health
 
 
 class DeviceState(str, Enum):
@@ -39,6 +41,9 @@ class Device:
     # Does this camera store a package verbatim? {"bootloader", "verbatim", "at"}, proven by
     # reading the first full flash back; deltas only where it is true for that bootloader.
     delta_verdict: dict[str, Any] | None = None
+    # How its app is doing, as its telemetry says (services/telemetry.py); not kept across
+    # restarts: after one it is unknown until the app is heard again.
+    health: Health = field(default_factory=Health)
 
     @property
     def online(self) -> bool:

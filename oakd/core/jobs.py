@@ -99,11 +99,19 @@ def deadline_s(kind: JobKind, params: dict[str, Any]) -> float:
 
 
 def flash_params(
-    package: str, digest: str, app_name: str | None, size: int, source: str, force: bool, full: bool
+    package: str,
+    digest: str,
+    app_name: str | None,
+    size: int,
+    source: str,
+    force: bool,
+    full: bool,
+    telemetry: bool = False,
 ) -> dict[str, Any]:
     """The params of a flash job: which package, what it will be called on the camera, and how
-    to write it (`force`: even on an old bootloader; `full`: never a delta)."""
-    return {
+    to write it (`force`: even on an old bootloader; `full`: never a delta); `telemetry`: the
+    package reports its boot, so the job waits for that report."""
+    params: dict[str, Any] = {
         "package": package,
         "hash": digest,
         "app_name": app_name,
@@ -112,6 +120,9 @@ def flash_params(
         "force": force,
         "full": full,
     }
+    if telemetry:
+        params["telemetry"] = True
+    return params
 
 
 class JobConflict(OakdError):

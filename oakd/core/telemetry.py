@@ -39,6 +39,7 @@ SILENT_AFTER = 3  # heartbeats missed
 CRASH_AT_BOOT_S = 15.0  # a traceback this soon after a boot: the app cannot start
 CRASH_WINDOW_S = 60.0
 CRASH_LOOP_BOOTS = 3
+MAX_LOG_LINES = 100_000  # kept per camera at the most ([telemetry] log_lines), and asked for
 _APP = re.compile(r"^[A-Za-z0-9._@-]{1,80}$")
 
 
@@ -96,6 +97,21 @@ def parse(data: bytes) -> Datagram:
     return Datagram(int(seq_text), kind, app, level, source[:80], line)
 
 
+@dataclass(frozen=True)
+class AppLine:
+    """One thing a camera's app reported, as the daemon keeps it: a boot, a log line, a
+    crash (heartbeats are not kept)."""
+
+    device: str  # MX ID
+    at: float  # when the daemon received it
+    app: str
+    seq: int
+    kind: str  # boot, log, crash
+    level: str = ""
+    source: str = ""
+    text: str = ""
+
+
 class HealthState(str, Enum):
     """How a camera's app is doing, as its telemetry says."""
 
@@ -124,12 +140,13 @@ class Health:
     boots: deque[float] = field(default_factory=lambda: deque(maxlen=CRASH_LOOP_BOOTS))
     last_boot: float | None = None
 
-    def flashed(self, app: str, now: float) -> None:
-        """oakd wrote `app` and saw the camera come back with it."""
+    def flashed(self, app: str, now: float, booted: bool = False) -> None:
+        """oakd wrote `app` and saw the camera come back with it (`booted`: and its boot
+        report came already, while the write's result was on its way)."""
         self.expected, self.flashed_at = app, now
         self.boots.clear()
         self.last_crash = None
-        self._go(HealthState.FLASHED, now)
+        self._go(HealthState.BOOTED if booted else HealthState.FLASHED, now)
 
     def heard(self, datagram: Datagram, now: float) -> bool:
         """A datagram from this camera; True when the state changed."""
@@ -186,12 +203,3 @@ class Health:
     def _go(self, state: HealthState, now: float) -> None:
         if state is not self.state:
             self.state, self.since = state, now
-
-    def describe(self, now: float) -> str:
-        """'alive 2 s', 'crash loop', 'no boot report': the TUI's and the CLI's words."""
-        if self.state is HealthState.ALIVE and self.last_heard is not None:
-            return f"alive {max(0, now - self.last_heard):.0f} s"
-        return {
-            HealthState.NO_REPORT: "no boot report",
-            HealthState.CRASH_LOOP: "crash loop",
-        }.get(self.state, self.state.value)

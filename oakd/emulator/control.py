@@ -53,6 +53,7 @@ def camera_status(camera: Camera) -> dict[str, Any]:
         "connected": camera.connected,
         "flash_path": str(camera.flash_path),
         "faults": asdict(camera.faults),
+        "app": camera.app.describe(),  # its Script nodes: running, and their last output
     }
 
 

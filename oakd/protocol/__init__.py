@@ -22,6 +22,7 @@ from typing import Any, ClassVar, TypeVar
 
 from oakd.errors import ErrorCode, OakdError, ProtocolError
 from oakd.protocol.replies import (
+    AppLogLine,
     BuildInfo,
     DeviceInfo,
     Greeting,
@@ -49,7 +50,8 @@ EVENT_JOB_PROGRESS = "job.progress"  # data: {"id", "device", "progress", "phase
 EVENT_PROJECT_CHANGED = "project.changed"  # data: a project (watched, unwatched, build state)
 EVENT_PROJECT_BUILD = "project.build"  # data: {"project", "result"}: one finished build
 EVENT_LOG = "log"  # data: {"level", "source", "message"}
-EVENT_TOPICS = ("device", "job", "project", "log")
+EVENT_APP_LOG = "app.log"  # data: what a camera's app reported (a boot, a log line, a crash)
+EVENT_TOPICS = ("device", "job", "project", "log", "app")
 EVENTS: dict[str, Any] = {  # each event's data, typed
     EVENT_DEVICE_ADDED: DeviceInfo,
     EVENT_DEVICE_CHANGED: DeviceInfo,
@@ -59,6 +61,7 @@ EVENTS: dict[str, Any] = {  # each event's data, typed
     EVENT_PROJECT_CHANGED: ProjectInfo,
     EVENT_PROJECT_BUILD: ProjectBuilt,
     EVENT_LOG: LogLine,
+    EVENT_APP_LOG: AppLogLine,
 }
 
 R = TypeVar("R", bound="Request")
@@ -286,6 +289,19 @@ class Rollback(Request):
     REPLY: ClassVar[Any] = JobInfo
     device: str
     project: str | None = None
+
+
+@request
+@dataclass(frozen=True)
+class Logs(Request):
+    """What a camera's app reported (boots, log lines, crashes), oldest first: the last
+    `limit`, after `since` (seconds since the epoch) if given."""
+
+    TYPE: ClassVar[str] = "logs"
+    REPLY: ClassVar[Any] = list[AppLogLine]
+    device: str
+    since: float | None = None
+    limit: int = 200
 
 
 @request

@@ -26,6 +26,7 @@ from oakd.core.devices import Device, DeviceState
 from oakd.core.history import Build
 from oakd.core.jobs import FINAL_STATES, Job, JobKind, JobPhase, JobState
 from oakd.core.package import HASH_CHARS
+from oakd.core.telemetry import AppLine, Health, HealthState
 from oakd.errors import ErrorCode, ProtocolError
 from oakd.schema import SchemaError, convert
 
@@ -150,6 +151,62 @@ class DeltaVerdict:
 
 
 @dataclass(frozen=True)
+class HealthInfo:
+    """How a camera's app is doing (core/telemetry.py HealthState and its words)."""
+
+    state: HealthState
+    since: float
+    app: str | None = None  # the app last heard from
+    expected: str | None = None  # the app oakd flashed, whose boot report it awaits
+    last_heard: float | None = None
+    lost: int = 0  # datagrams missing from the numbering
+    last_crash: str | None = None  # the latest traceback
+
+    @classmethod
+    def of(cls, health: Health) -> HealthInfo:
+        """A camera's health as the daemon answers it."""
+        return cls(
+            health.state,
+            health.since,
+            health.app,
+            health.expected,
+            health.last_heard,
+            health.lost,
+            health.last_crash,
+        )
+
+    def describe(self, now: float) -> str:
+        """'alive 2 s', 'crash loop', 'no boot report', ..."""
+        if self.state is HealthState.ALIVE and self.last_heard is not None:
+            return f"alive {max(0.0, now - self.last_heard):.0f} s"
+        return HEALTH_WORDS.get(self.state, self.state.value.replace("_", " "))
+
+
+HEALTH_WORDS = {HealthState.NO_REPORT: "no boot report", HealthState.UNKNOWN: "-"}
+
+
+@dataclass(frozen=True)
+class AppLogLine:
+    """One thing a camera's app reported (`logs`, and the app.log event)."""
+
+    device: str
+    at: float
+    app: str
+    seq: int
+    kind: str  # boot, log, crash
+    level: str = ""
+    source: str = ""  # the Script's name
+    text: str = ""
+
+    @classmethod
+    def of(cls, line: AppLine) -> AppLogLine:
+        """A kept line as the daemon answers it."""
+        return cls(
+            line.device, line.at, line.app, line.seq, line.kind, line.level, line.source, line.text
+        )
+
+
+@dataclass(frozen=True)
 class DeviceInfo:
     """A camera as the daemon knows it."""
 
@@ -166,6 +223,7 @@ class DeviceInfo:
     inspection: Inspection | None = None
     delta: DeltaVerdict | None = None
     write_unfinished: bool = False  # a write may be in flight, or did not finish
+    health: HealthInfo | None = None  # None: nothing known of its app's health
     host: str = field(default="", metadata=CLIENT_SIDE)
 
     @classmethod
@@ -191,6 +249,9 @@ class DeviceInfo:
             inspection=inspection,
             delta=verdict,
             write_unfinished=device.flash_journal is not None,
+            health=None
+            if device.health.state is HealthState.UNKNOWN
+            else HealthInfo.of(device.health),
         )
 
     @property
@@ -447,6 +508,11 @@ class StatusInfo:
     devices: int
     online: int
     jobs: dict[str, int]  # queued and running
+    # Where apps' telemetry is heard ("" when not: `telemetry_problem` says why), and what
+    # came: accepted, and dropped by reason (unknown_source, malformed, oversized, flood).
+    telemetry: str = ""
+    telemetry_problem: str = ""
+    telemetry_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

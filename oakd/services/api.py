@@ -15,6 +15,7 @@ from oakd.config import Config
 from oakd.core.jobs import JobKind, JobState
 from oakd.core.netconfig import NetworkConfigError, check_static
 from oakd.core.registry import DeviceRegistry
+from oakd.core.telemetry import MAX_LOG_LINES
 from oakd.errors import ErrorCode, OakdError
 from oakd.protocol import (
     PROTOCOL_VERSION,
@@ -29,6 +30,7 @@ from oakd.protocol import (
     ListDevices,
     ListJobs,
     ListProjects,
+    Logs,
     NetworkConfig,
     Request,
     Rollback,
@@ -36,12 +38,20 @@ from oakd.protocol import (
     Unwatch,
     Watch,
 )
-from oakd.protocol.replies import BuildInfo, DeviceInfo, JobInfo, ProjectInfo, StatusInfo
+from oakd.protocol.replies import (
+    AppLogLine,
+    BuildInfo,
+    DeviceInfo,
+    JobInfo,
+    ProjectInfo,
+    StatusInfo,
+)
 from oakd.services.discovery import Discovery
 from oakd.services.engine import FlashEngine
 from oakd.services.projects import ProjectService
 from oakd.services.server import Handler
 from oakd.services.store import Store
+from oakd.services.telemetry import TelemetryService
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class Services:
     discovery: Discovery
     engine: FlashEngine
     projects: ProjectService
+    telemetry: TelemetryService
     config: Callable[[], Config]  # the running config (SIGHUP replaces it)
     socket_path: Path
     state_dir: Path
@@ -86,6 +97,7 @@ class Api:
             Watch: self.watch,
             Unwatch: self.unwatch,
             ListProjects: self.list_projects,
+            Logs: self.logs,
             Builds: self.builds,
             Rollback: self.rollback,
         }
@@ -95,6 +107,8 @@ class Api:
         devices = list(self.registry.devices.values())
         config = self.services.config()
         counts = self.store.count_jobs()
+        telemetry = self.services.telemetry
+        heard = telemetry.listening
         return StatusInfo(
             version=__version__,
             protocol=PROTOCOL_VERSION,
@@ -110,6 +124,9 @@ class Api:
             devices=len(devices),
             online=sum(1 for d in devices if d.online),
             jobs={s.value: counts.get(s.value, 0) for s in (JobState.QUEUED, JobState.RUNNING)},
+            telemetry=f"udp://{heard[0]}:{heard[1]}" if heard else "",
+            telemetry_problem=telemetry.problem,
+            telemetry_counts=dict(telemetry.counts),
         )
 
     async def devices(self, _: ListDevices) -> list[DeviceInfo]:
@@ -201,6 +218,13 @@ class Api:
     async def rollback(self, body: Rollback) -> JobInfo:
         """Queue the flash of the build before the one the camera runs."""
         return JobInfo.of(self.projects.rollback(body.device, body.project))
+
+    async def logs(self, body: Logs) -> list[AppLogLine]:
+        """What a camera's app reported."""
+        device = self.registry.resolve(body.device)
+        if not 1 <= body.limit <= MAX_LOG_LINES:
+            raise OakdError(f"limit: expected 1 to {MAX_LOG_LINES} lines", ErrorCode.BAD_PARAMS)
+        return self.services.telemetry.lines(device.id, body.since, body.limit)
 
     async def list_projects(self, _: ListProjects) -> list[ProjectInfo]:
         """The watched projects."""

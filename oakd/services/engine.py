@@ -43,6 +43,7 @@ from oakd.protocol import (
 from oakd.protocol.replies import DeviceInfo, JobInfo, JobProgress
 from oakd.services.bus import EventBus
 from oakd.services.store import Store
+from oakd.services.telemetry import TelemetryService
 from oakd.services.workers import WorkerPool
 from oakd.tasks import TaskSet, wait_any
 from oakd.worker.contract import OP_FOR_JOB, DeviceError, DeviceParams, Op, bootloader_too_old
@@ -126,8 +127,10 @@ class FlashEngine:
         pool: WorkerPool,
         packages: PackageCache,
         after_job: Callable[[], None] = lambda: None,
+        telemetry: TelemetryService | None = None,
     ) -> None:
         self.store = store
+        self.telemetry = telemetry  # hears the boot reports of what is flashed
         self.bus = bus
         self.registry = registry
         self.config = config
@@ -335,7 +338,8 @@ class FlashEngine:
                 self._save(job)
                 await asyncio.sleep(delay)
                 continue
-            self._succeeded(job, device, result)
+            warning = await self._boot_report(job, device, result)
+            self._succeeded(job, device, result, warning)
             return
 
     def _skip(self, job: Job, device: Device) -> bool:
@@ -423,7 +427,25 @@ class FlashEngine:
         self.store.upsert_device(device)
         self.bus.publish(EVENT_DEVICE_CHANGED, DeviceInfo.of(device))
 
-    def _succeeded(self, job: Job, device: Device, result: dict[str, Any]) -> None:
+    async def _boot_report(self, job: Job, device: Device, result: dict[str, Any]) -> str:
+        """A flash of a package with telemetry waits for its app's boot report; what to add
+        to the job's message when none came ("" when it did, or none is expected)."""
+        app = result.get("app_name")
+        if self.telemetry is None or not job.params.get("telemetry") or not app:
+            return ""
+        self.telemetry.flashed(device, str(app), since=job.started or 0.0)
+        timeout = self.config().telemetry.boot_timeout_s
+        if await self.telemetry.wait_boot(device, timeout):
+            return ""
+        return (
+            f"; warning: its app did not report booting within {timeout:.0f} s (it may crash "
+            "as it starts, or its datagrams do not reach this daemon: `oakd logs` shows what "
+            "came)"
+        )
+
+    def _succeeded(
+        self, job: Job, device: Device, result: dict[str, Any], warning: str = ""
+    ) -> None:
         now = time.time()
         if job.kind in rules.FLASHES:
             device.flashed_hash = job.params["hash"]
@@ -434,7 +456,9 @@ class FlashEngine:
             device.delta_verdict = result.get("verdict") or device.delta_verdict
             device.state = DeviceState.FLASH_BOOTED
             job.result = {k: result[k] for k in WRITE_FACTS if k in result}
-            message = f"runs {device.flashed_app} ({describe_write(job.result)})"
+            message = f"runs {device.flashed_app} ({describe_write(job.result)}){warning}"
+            if warning:
+                job.result["boot_reported"] = False
             _seen_app(device, device.flashed_app)
         elif job.kind in (JobKind.FACTORY_RESET, JobKind.CLEAR_APP):
             device.flashed_hash = device.flashed_app = None

@@ -19,6 +19,7 @@ from oakd.build.errors import BuildError
 from oakd.build.limits import app_region_size
 from oakd.build.project import entry_missing_message, entry_outside_message
 from oakd.build.runner import child_env
+from oakd.build.telemetry import Telemetry
 from oakd.build.warm import Zygote
 from oakd.config import Config, ProjectEntry
 from oakd.core.devices import Device, DeviceState
@@ -32,6 +33,7 @@ from oakd.protocol.replies import BuildFailure, BuildSummary, LogLine, ProjectBu
 from oakd.services.bus import EventBus, Nudge
 from oakd.services.engine import FlashEngine
 from oakd.services.store import Store
+from oakd.services.telemetry import TelemetryService
 from oakd.services.watcher import ProjectFilter, watch_directory
 from oakd.tasks import TaskSet
 
@@ -54,6 +56,7 @@ class WatchedProject:
     # each is flashed when it is seen (a camera that boots after the daemon, say).
     unseen: list[str] = field(default_factory=list)
     last_params: dict[str, Any] | None = None
+    telemetry: bool = True  # the project's `telemetry`; off: flash what the pipeline builds
     build_task: asyncio.Task[None] | None = field(default=None, repr=False)
     stop: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
@@ -61,11 +64,13 @@ class WatchedProject:
     def configured(cls, path: Path, entry: ProjectEntry) -> WatchedProject:
         """The project a [[project]] table of the config names."""
         devices, ignore = list(entry.devices), list(entry.ignore)
-        return cls(path, entry.entry, devices, entry.compress, "config", ignore)
+        return cls(
+            path, entry.entry, devices, entry.compress, "config", ignore, telemetry=entry.telemetry
+        )
 
     def settings(self) -> tuple[Any, ...]:
         """What a config reload compares: a change restarts the watch."""
-        return (self.entry, self.devices, self.compress, self.ignore)
+        return (self.entry, self.devices, self.compress, self.ignore, self.telemetry)
 
     def info(self) -> ProjectInfo:
         """As the protocol answers it."""
@@ -116,8 +121,10 @@ class ProjectService:
         config: Callable[[], Config],
         cache: PackageCache,
         shield: Shield | None = None,
+        telemetry: TelemetryService | None = None,
     ) -> None:
         self.store = store
+        self.telemetry = telemetry  # where apps report; None: builds add no telemetry
         self.bus = bus
         self.registry = registry
         self.engine = engine
@@ -397,9 +404,16 @@ class ProjectService:
         config = self.config()
         entry = ProjectEntry(str(project.path), project.entry, project.devices, project.compress)
         options = BuildOptions.from_config(config.build, entry, max_size=self._max_size(project))
-        options = replace(options, shield=self.shield)
+        options = replace(options, shield=self.shield, telemetry=self._telemetry(project))
         where = Project(project.path, project.entry)
         return await build_project(where, options, self.cache, self.zygote)
+
+    def _telemetry(self, project: WatchedProject) -> Telemetry | None:
+        """Where the app reports (services/telemetry.py), unless the project says no."""
+        if self.telemetry is None or not project.telemetry:
+            return None
+        known = [d for d in (self._device(ref) for ref in project.devices) if d is not None]
+        return self.telemetry.targets_for(known)
 
     def _max_size(self, project: WatchedProject) -> int | None:
         """The smallest application region among the targets whose memory is known."""
@@ -420,6 +434,7 @@ class ProjectService:
             str(result.project.path),
             force,
             full,
+            telemetry=result.telemetry is not None,
         )
 
     def _flash(self, project: WatchedProject, result: BuildResult) -> tuple[list[str], str]:

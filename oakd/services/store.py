@@ -20,6 +20,7 @@ from oakd.core.devices import Device, DeviceState
 from oakd.core.history import KEEP as HISTORY_KEEP
 from oakd.core.history import Build
 from oakd.core.jobs import Job, JobKind, JobPhase, JobState
+from oakd.core.telemetry import AppLine
 from oakd.errors import AlreadyRunning, StateError
 
 log = logging.getLogger(__name__)
@@ -111,8 +112,23 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX builds_by_project ON builds (project, id);
     """,
+    # v7: what each camera's app reported (oakd/core/telemetry.py), the last lines per camera.
+    """
+    CREATE TABLE app_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        device TEXT NOT NULL,
+        at REAL NOT NULL,
+        app TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        level TEXT NOT NULL,
+        source TEXT NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX app_log_by_device ON app_log (device, id);
+    """,
 )
-TABLES = ("devices", "jobs", "history", "projects", "quarantine", "builds")
+TABLES = ("devices", "jobs", "history", "projects", "quarantine", "builds", "app_log")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -359,6 +375,35 @@ class Store:
         ).fetchall()
         return self._readable("builds", rows, _build)
 
+    # app logs
+
+    def add_app_lines(self, lines: list[AppLine], keep: int) -> None:
+        """Append what cameras' apps reported; each camera keeps its last `keep` lines."""
+        if not lines:
+            return
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT INTO app_log (device, at, app, seq, kind, level, source, text) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                [(x.device, x.at, x.app, x.seq, x.kind, x.level, x.source, x.text) for x in lines],
+            )
+            for device in {x.device for x in lines}:
+                self._db.execute(
+                    "DELETE FROM app_log WHERE device=? AND id <= "
+                    "(SELECT id FROM app_log WHERE device=? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                    (device, device, keep),
+                )
+
+    def app_lines(self, device: str, since: float | None = None, limit: int = 200) -> list[AppLine]:
+        """A camera's app lines, oldest first: the last `limit` of them (after `since`)."""
+        rows = self._db.execute(
+            "SELECT rowid, device, at, app, seq, kind, level, source, text FROM app_log "
+            "WHERE device=? AND at > ? ORDER BY id DESC LIMIT ?",
+            (device, since if since is not None else -1.0, limit),
+        ).fetchall()
+        return self._readable("app_log", rows[::-1], _app_line)
+
     # history
 
     def record(
@@ -369,6 +414,13 @@ class Store:
             "INSERT INTO history (ts, device, job, event, message) VALUES (?,?,?,?,?)",
             (time.time(), device, job, event, message),
         )
+
+
+def _app_line(row: tuple[Any, ...]) -> AppLine:
+    device, at, app, seq, kind, level, source, text = row
+    return AppLine(
+        str(device), float(at), str(app), int(seq), str(kind), str(level), str(source), str(text)
+    )
 
 
 def _damaged(path: Path, what: str) -> StateError:
