@@ -56,7 +56,35 @@ def register(sub: Any) -> None:
     p.add_argument("--timeout", type=float, metavar="S", help="time limit (default [build])")
     p.add_argument("--memory-mb", type=int, metavar="N", help="memory limit (default [build])")
     p.add_argument("--config", metavar="FILE", help="config file (default: $OAKD_CONFIG, ...)")
+    p.add_argument(
+        "--telemetry",
+        action="append",
+        metavar="HOST[:PORT]",
+        type=_telemetry_target,
+        help="add oakd's telemetry: the app reports its boot, heartbeats and what its Scripts "
+        "log to the daemon at HOST (the daemon adds it to watched projects itself; "
+        "repeatable)",
+    )
     p.set_defaults(func=run)
+
+
+def _telemetry_target(text: str) -> tuple[str, int]:
+    import ipaddress
+
+    from oakd.core.telemetry import DEFAULT_PORT
+
+    host, _, port = text.partition(":")
+    try:
+        ipaddress.IPv4Address(host)
+        number = int(port) if port else DEFAULT_PORT
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected the daemon's IPv4 address as the camera sees it, and "
+            f"optionally its port (default {DEFAULT_PORT}), like 10.1.2.5:{DEFAULT_PORT}"
+        ) from None
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: a port is 1 to 65535")
+    return host, number
 
 
 def _size(text: str) -> int:
@@ -80,6 +108,7 @@ def _build(args: argparse.Namespace) -> int:
     from oakd.build.cache import PackageCache, default_cache_dir
     from oakd.build.model import BuildOptions
     from oakd.build.runner import build_project_sync
+    from oakd.build.telemetry import Telemetry
     from oakd.config import load_config
 
     try:
@@ -102,6 +131,7 @@ def _build(args: argparse.Namespace) -> int:
         memory_mb=args.memory_mb or defaults.memory_mb,
         max_size=args.max_size,
         fingerprint_only=args.check,
+        telemetry=Telemetry(tuple(args.telemetry)) if args.telemetry else None,
     )
     cache = PackageCache(
         Path(args.cache_dir).expanduser() if args.cache_dir else default_cache_dir()
@@ -179,5 +209,12 @@ def _print_result(result: BuildResult, copied_to: str | None) -> None:
         f"  time     {d.total_s:.2f} s (depthai import {d.import_s:.2f} s, your code "
         f"{d.user_s:.2f} s, fingerprint {d.fingerprint_s:.2f} s, package {d.package_s:.2f} s)"
     )
+    if result.telemetry:
+        added = result.telemetry
+        wrapped = ", ".join(w["name"] for w in added["wrapped"]) or "none"
+        print(
+            f"  telemetry node {added['node']} ({added['processor']}) reports to "
+            f"{', '.join(added['targets'])}; Scripts given the logging prelude: {wrapped}"
+        )
     if copied_to:
         print(f"  copied   to {copied_to}")

@@ -15,7 +15,8 @@ Script has on the camera:
   `tryGet()` gives None.
 - `Buffer(size)` with `getData()` / `setData(bytes)`; the other message types are not there.
 
-A script that raises ends this process with exit status 3 after printing its traceback: the
+A script that raises ends this process (CRASH_GRACE_S later) with exit status 3 after printing
+its traceback: the
 emulator then reboots the camera into its app, as the firmware does after a crash (emulated
 crash loops). A script that returns just ends, as on the camera. Guesses, since the firmware's
 behaviour is not documented: whether a crash reboots the whole camera (assumed: it does), and
@@ -31,10 +32,14 @@ import queue
 import socket
 import sys
 import threading
+import time
 import traceback
 from typing import Any
 
 CRASH_STATUS = 3
+# After a script raised, the others run this long before the camera goes down (so that what
+# they send, the crash report included, leaves): a guess at how long the firmware takes.
+CRASH_GRACE_S = 0.5
 MEMORY_MB = 256
 
 
@@ -189,6 +194,7 @@ def main() -> None:
         )
         thread.start()
     crashed.wait()
+    time.sleep(CRASH_GRACE_S)
     os._exit(CRASH_STATUS)
 
 
