@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from oakd.paths import client_socket
 from oakd.protocol.replies import (
+    AppLogLine,
     BuildSummary,
     DeviceInfo,
     JobInfo,
@@ -46,6 +47,7 @@ from tui.connection import (
 )
 from tui.flows import Flows
 from tui.messages import DeviceAnswered, JobsAnswered, ProjectUnwatched, ProjectWatched
+from tui.screens.app_log import AppLogScreen
 from tui.screens.daemons import BrowserFactory, DaemonsScreen, lan_browser
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
@@ -290,6 +292,8 @@ class OakdApp(App[int]):
                 self._build_finished(data.project, data.result, host)
             elif isinstance(data, LogLine):
                 self.log_panel.add(data.level, data.source, data.message)
+            elif isinstance(data, AppLogLine):
+                self._app_line(data, host)
         if devices:
             if self.cameras.upsert_many(devices):
                 self.jobs.relabel()
@@ -300,6 +304,19 @@ class OakdApp(App[int]):
         for job_id, data in progress.items():
             self.jobs.progress(job_id, data)
         self.refresh_counts()
+
+    def _app_line(self, line: AppLogLine, host: str) -> None:
+        """What a camera's app reported: to its open log view; a crash to the log panel too."""
+        camera = hosts.key(host, line.device)
+        screen = self.screen
+        if isinstance(screen, AppLogScreen) and screen.device == camera:
+            screen.add_line(line)
+        if line.kind == "crash":
+            last = (line.text.strip().splitlines() or ["(no traceback)"])[-1]
+            name = self.cameras.label_of(camera)
+            self.log_panel.add(
+                "error", name, f"its app crashed: {last} (l on the camera shows its app log)"
+            )
 
     def _job_changed(self, before: JobInfo | None, job: JobInfo) -> None:
         state = job.state
@@ -482,6 +499,10 @@ class OakdApp(App[int]):
     def action_inspect(self) -> None:
         """Read the selected cameras' details."""
         self.start(self.flows.inspect(self.cameras.targets()))
+
+    def action_app_log(self) -> None:
+        """The highlighted camera's app log, live."""
+        self.start(self.flows.app_log(self.cameras.targets()))
 
     def action_rollback(self) -> None:
         """Flash the selected cameras their project's previous build."""

@@ -24,6 +24,7 @@ from oakd.protocol import (
     Cancel,
     Flash,
     Inspect,
+    Logs,
     NetworkConfig,
     Request,
     Rollback,
@@ -34,11 +35,13 @@ from oakd.protocol.replies import DeviceInfo, DeviceState, JobInfo, ProjectInfo
 from tui import hosts, model
 from tui.messages import DeviceAnswered, JobsAnswered, ProjectUnwatched, ProjectWatched
 from tui.operations import OPERATIONS, inspect_confirmation, network_confirmation
+from tui.screens.app_log import AppLogScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.flash import FlashChoice, FlashScreen
 from tui.screens.network import NetworkScreen
 from tui.screens.watch import WatchScreen
 
+APP_LOG_LINES = 1000  # of the past, when the app log opens
 INSPECT_TIMEOUT = 120.0  # seconds: connecting to a camera can take a while (field notes)
 
 
@@ -295,6 +298,19 @@ class Flows:
         version = updated.bootloader_version or "unknown"
         app_name = updated.flashed_app or "none"
         self.host.say("info", f"inspected {updated.label}: bootloader {version}, app {app_name}")
+
+    async def app_log(self, devices: list[DeviceInfo]) -> None:
+        """The first target's app log, live, until closed."""
+        if not devices:
+            self.host.no_camera()
+            return
+        device = devices[0]
+        outcome = await self.send(Logs(device=device.id, limit=APP_LOG_LINES), device.host)
+        if not outcome.ok:
+            self.host.failed(f"app log of {device.label}", outcome.message)
+            return
+        screen = AppLogScreen(hosts.key_of(device), device.label, outcome.value)
+        await self.host.push_screen_wait(screen)
 
     async def cancel(self, job: JobInfo | None) -> None:
         """Cancel a job; the daemon refuses a running write, and says why."""

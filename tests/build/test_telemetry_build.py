@@ -79,7 +79,7 @@ def test_build_adds_telemetry_and_the_emulator_runs_the_users_text_behind_the_pr
     camera.flash.write(APPLICATION_OFFSET, package.read_bytes())
     camera.start()
     try:
-        heard = []
+        heard: list[wire.Datagram] = []
         while not any(d.kind == "crash" for d in heard):
             data, source = listener.recvfrom(wire.MAX_DATAGRAM)
             assert source[0] == camera.address  # from the camera's address, as on a network

@@ -101,6 +101,7 @@ def test_a_script_that_raises_at_boot_is_a_crash_loop_and_a_fixed_one_flashes(
         return found if found and found["state"] == "crash_loop" and found["last_crash"] else None
 
     found = wait_for(looping, 90, "a crash loop and its traceback")
+    assert found is not None
     assert "RuntimeError: no camera here" in found["last_crash"]
     # The user's own file name and line, as they wrote it: the prelude moves nothing.
     assert 'File "greeter", line 3' in found["last_crash"], found["last_crash"]

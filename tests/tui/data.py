@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from oakd import __version__
 from oakd.core.devices import Device, DeviceState
 from oakd.core.jobs import Job, JobKind, JobPhase, JobState
 from oakd.protocol import PROTOCOL_VERSION
@@ -127,9 +126,10 @@ def project(
 
 
 def status(devices: int = 0, min_bootloader: str = "0.0.28") -> StatusInfo:
-    """The daemon's status, as a daemon with default settings answers it."""
+    """The daemon's status, as a daemon with default settings answers it; its version pinned,
+    so that screenshots do not change with oakd's."""
     return StatusInfo(
-        version=__version__,
+        version="0.1.0",
         protocol=PROTOCOL_VERSION,
         pid=1,
         uptime_s=1.0,

@@ -24,10 +24,9 @@ FAST = Backoff(first=0.02, limit=0.2)  # reconnect quickly: tests wait on it
 
 
 async def pinned_client(path: Path, name: str) -> DaemonClient:
-    """The real client, with the daemon's version pinned so that screenshots never change."""
-    client = await Client.connect(path, name=name)
-    client.daemon = {**client.daemon, "version": "0.1.0", "pid": 1}
-    return client
+    """The real client (the version screenshots show is the stand-in's status: pinned in
+    tests/tui/data.status)."""
+    return await Client.connect(path, name=name)
 
 
 def build_app(socket_path: Path, **kwargs: Any) -> OakdApp:

@@ -35,6 +35,7 @@ from oakd.protocol import (
     ListDevices,
     ListJobs,
     ListProjects,
+    Logs,
     NetworkConfig,
     Request,
     Rollback,
@@ -43,7 +44,14 @@ from oakd.protocol import (
     Unwatch,
     Watch,
 )
-from oakd.protocol.replies import DeviceInfo, Inspection, JobInfo, ProjectInfo, from_wire
+from oakd.protocol.replies import (
+    AppLogLine,
+    DeviceInfo,
+    Inspection,
+    JobInfo,
+    ProjectInfo,
+    from_wire,
+)
 from oakd.services.bus import EventBus
 from oakd.services.listener import bind_socket
 from oakd.services.server import Handler, Server
@@ -70,6 +78,7 @@ class StandInDaemon:
         self.devices: list[DeviceInfo] = []
         self.jobs: list[JobInfo] = []
         self.projects: list[ProjectInfo] | None = []  # None: answer `projects` as unknown
+        self.app_lines: list[AppLogLine] = []  # what `logs` answers
         self.errors: dict[type[Request], OakdError] = {}  # answer this type with this error
         self.answers: dict[type[Request], Callable[[Any], Any]] = {}
         self.bus = EventBus()
@@ -192,6 +201,8 @@ class StandInDaemon:
             inspection = from_wire(Inspection, facts)
             camera = known or data.device(0)
             return dataclasses.replace(camera, id=body.device, inspection=inspection)
+        if isinstance(body, Logs):
+            return [x for x in self.app_lines if x.device == body.device][-body.limit :]
         if isinstance(body, Watch):
             return data.project(body.path, body.devices)
         if isinstance(body, Unwatch):  # the project it stopped watching

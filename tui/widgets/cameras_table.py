@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from oakd.core.versions import Version
-from oakd.protocol.replies import DeviceInfo, DeviceState
+from oakd.protocol.replies import DeviceInfo, DeviceState, HealthState
 from tui import hosts, model
 from tui.clock import Clock
 from tui.widgets.keyed_table import DOWN_MARK, KeyedTable
@@ -26,14 +26,36 @@ COLUMNS = (
     ("online", "online", 6),
     ("bootloader", "bootloader", 10),
     ("app", "app running", None),
+    ("health", "app health", None),
     ("flashed", "last flash", None),
 )
 # What a narrow terminal keeps, most important first (KeyedTable drops from the end): which
 # camera, what it is doing and running, then when it was flashed and its bootloader. Online is
 # given up before them, since an offline camera's state says "offline"; the address last, as
 # the detail page (enter) has it.
-IMPORTANCE = ("mark", "alias", "id", "state", "app", "flashed", "bootloader", "online", "address")
+IMPORTANCE = (
+    "mark",
+    "alias",
+    "id",
+    "state",
+    "app",
+    "health",
+    "flashed",
+    "bootloader",
+    "online",
+    "address",
+)
 MARK = "●"
+
+HEALTH_STYLES = {
+    HealthState.ALIVE: "green",
+    HealthState.BOOTED: "cyan",
+    HealthState.FLASHED: "dim",
+    HealthState.SILENT: "yellow",
+    HealthState.NO_REPORT: "yellow",
+    HealthState.CRASH_LOOP: "bold red",
+}
+HEALTH_REDRAW_S = 1.0  # "alive 3 s" counts up
 
 STATE_STYLES = {
     DeviceState.BOOTLOADER: "green",
@@ -61,6 +83,7 @@ class CamerasTable(KeyedTable):
 
     COLUMNS = COLUMNS
     IMPORTANCE = IMPORTANCE
+    OPTIONAL = ("health",)  # only apps built with oakd's telemetry report any
     HOST_AFTER = "mark"  # which daemon matters as much as which camera
     SORTED_BY = ("alias", "id")  # see sort_key
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -69,6 +92,7 @@ class CamerasTable(KeyedTable):
         Binding("f", "app.flash", "Flash", tooltip="Flash a project or a .dap package"),
         Binding("w", "app.watch", "Watch", tooltip="Watch a project: rebuild, flash on change"),
         Binding("i", "app.inspect", "Inspect", tooltip="Read bootloader, app, config"),
+        Binding("l", "app.app_log", "App log", tooltip="What the camera's app reported, live"),
         Binding(
             "F",
             "app.device_operation('factory_reset')",
@@ -128,6 +152,16 @@ class CamerasTable(KeyedTable):
         self.filter_text = ""
         # Each daemon's flash.min_bootloader, by host label; None: flag nothing.
         self.min_bootloaders: dict[str, Version | None] = {}
+
+    def on_mount(self) -> None:
+        # (Textual calls KeyedTable's on_mount too: handlers run along the class's MRO.)
+        self.set_interval(HEALTH_REDRAW_S, self._redraw_alive)
+
+    def _redraw_alive(self) -> None:
+        for key, device in self.devices.items():
+            health = device.health
+            if health is not None and health.state is HealthState.ALIVE and self.shows(key):
+                self._put(key, device)
 
     def forget_rows(self) -> None:
         self.devices.clear()
@@ -278,8 +312,15 @@ class CamerasTable(KeyedTable):
                 style="bold yellow" if outdated else dim,
             ),
             Text(device.running_app or "-", style=dim),
+            self._health(device),
             Text(self.clock.format(device.flashed_at), style=dim),
         )
+
+    def _health(self, device: DeviceInfo) -> Text:
+        health = device.health
+        if health is None:
+            return Text("")
+        return Text(health.describe(self.clock.now()), style=HEALTH_STYLES.get(health.state, ""))
 
     def default_order(self) -> None:
         self._sort()
