@@ -70,8 +70,9 @@ def run(args: argparse.Namespace) -> int:
         say(f"the daemon's socket is {demo.socket}; for the CLI in another terminal:")
         say(f"    export OAKD_SOCKET={demo.socket}", prefix="")
         say(
-            "the emulated cameras store what is flashed and report its name, but run no "
-            "pipeline: the sample's web page on port 8080 is served by real cameras only."
+            "the emulated cameras run the pipeline's Script nodes (no sensor, no neural "
+            "network): the sample's web page on port 8080 answers inside the demo only; "
+            "press l on a camera for what its app logs."
         )
         say(f"edit {project / 'pipeline.py'} and save: the cameras re-flash.")
         run_tui(demo.socket, ending)

@@ -33,6 +33,7 @@ from oakd.protocol import EVENT_APP_LOG, EVENT_DEVICE_CHANGED
 from oakd.protocol.replies import AppLogLine, DeviceInfo
 from oakd.services.bus import EventBus
 from oakd.services.store import Store
+from oakd.tasks import wait_any
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class TelemetryService(asyncio.DatagramProtocol):
         self._buckets: dict[str, _Bucket] = {}
         self._pending: list[AppLine] = []
         self._booted: dict[str, asyncio.Event] = {}
+        self._stopping = asyncio.Event()  # a flash waiting for a boot report stops waiting
 
     # -- what the builder and the engine ask
 
@@ -102,13 +104,10 @@ class TelemetryService(asyncio.DatagramProtocol):
     async def wait_boot(self, device: Device, timeout: float) -> bool:
         """True once the app flashed last reported booting, False after `timeout`."""
         event = self._booted.get(device.id)
-        if event is None:
+        if event is None or self._stopping.is_set():
             return False
-        try:
-            await asyncio.wait_for(event.wait(), timeout)
-        except asyncio.TimeoutError:
-            return False
-        return True
+        await wait_any([event, self._stopping], timeout)
+        return event.is_set()
 
     def lines(self, device: str, since: float | None, limit: int) -> list[AppLogLine]:
         """A camera's kept lines, pending ones included, oldest first."""
@@ -122,6 +121,12 @@ class TelemetryService(asyncio.DatagramProtocol):
 
     async def run(self, stop: asyncio.Event) -> None:
         """Listen, keep health up to date and lines flushed, until `stop`."""
+        try:
+            await self._run(stop)
+        finally:
+            self._stopping.set()
+
+    async def _run(self, stop: asyncio.Event) -> None:
         settings = self.config().telemetry
         if not settings.enabled:
             self.problem = "off ([telemetry] enabled = false)"

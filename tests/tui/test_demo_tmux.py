@@ -129,6 +129,21 @@ class DemoRun:
         result = oakd("jobs", "--json", "--socket", str(self.socket()))
         return json.loads(result.stdout or "[]")
 
+    def built_name(self, other_than: str = "") -> str:
+        """The app name of the demo project's last good build (one that is not `other_than`):
+        what its cameras get. Asked of the demo's daemon, since the daemon's telemetry (its
+        address and port) is part of what is built."""
+
+        def built() -> str:
+            result = oakd("projects", "--json", "--socket", str(self.socket()))
+            for project in json.loads(result.stdout or "[]"):
+                build = project.get("last_build") or {}
+                if build.get("ok") and build.get("app_name") not in (None, other_than):
+                    return str(build["app_name"])
+            return ""
+
+        return wait_for(built, 120, "the demo project's build", interval=0.5)
+
     def wait_for_a_write(self) -> None:
         """Until a flash writes: every kind of process the demo has is running then."""
         wait_for(
@@ -220,12 +235,6 @@ def first_line_with(screen: str, text: str) -> str:
     return next(line for line in screen.splitlines() if text in line)
 
 
-def build_name(project: Path, cache: Path) -> str:
-    """The app name the demo's cameras get for `project` as it is now."""
-    result = oakd("build", str(project), "--check", "--json", "--cache-dir", str(cache))
-    return str(json.loads(result.stdout)["app_name"])
-
-
 def test_the_demo_shows_three_cameras_at_160x48_reflashes_them_and_q_stops_it_all(
     run: DemoRun, tmux: Tmux, short_tmp: Path
 ) -> None:
@@ -244,11 +253,11 @@ def test_the_demo_shows_three_cameras_at_160x48_reflashes_them_and_q_stops_it_al
     # Where the CLI finds this daemon, while the TUI has the screen.
     tmux.wait(lambda s: f"OAKD_SOCKET={socket}" in s, 30, "the socket in the status line")
 
-    first = build_name(run.project, short_tmp / "check")
+    first = run.built_name()
     tmux.wait(lambda s: s.count(first) >= 3, 180, f"the three cameras running {first}")
     entry = run.project / "pipeline.py"
     entry.write_text(entry.read_text().replace("Hello from a standalone", "Edited: a standalone"))
-    second = build_name(run.project, short_tmp / "check")
+    second = run.built_name(other_than=first)
     assert second != first
     tmux.wait(lambda s: s.count(second) >= 3, 180, f"the three cameras re-flashed with {second}")
 
@@ -263,6 +272,11 @@ def test_the_demo_shows_three_cameras_at_160x48_reflashes_them_and_q_stops_it_al
         assert job["result"]["mode"] == "delta", job
         assert job["result"]["written"] < job["result"]["total"] / 10, job
 
+    # What the sample's Script logs on the camera, in the camera's app log (l).
+    tmux.keys("l")
+    tmux.wait(lambda s: "serving http on port 8080" in s, 60, "the app's own log line")
+    tmux.keys("Escape")
+    tmux.wait(lambda s: "[1] cameras" in s, 30, "back to the main screen")
     started = run.snapshot()
     tmux.keys("q")
     screen = tmux.wait(lambda s: "exited: 0" in s, 60, "the demo to stop")
@@ -270,7 +284,7 @@ def test_the_demo_shows_three_cameras_at_160x48_reflashes_them_and_q_stops_it_al
     assert run.leftovers() == []
     # The TUI gave the screen back: what the demo said before it, and its last words.
     assert f"export OAKD_SOCKET={socket}" in screen
-    assert "8080" in screen  # the sample's web page: served by real cameras only
+    assert "8080" in screen  # the sample's web page: inside the demo's network only
     assert "oakd demo: stopped" in screen and str(socket) in screen
 
 

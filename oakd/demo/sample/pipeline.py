@@ -8,8 +8,9 @@ Standalone mode, in three rules (Luxonis' standalone-mode docs):
    pipeline that has one, naming the node.
 2. The camera reaches the world through a Script node (TCP, UDP, HTTP over PoE; GPIO; UART)
    or SPI. Here a Script node serves a tiny web page on port 8080 of the camera: on a real
-   camera, open http://CAMERA-ADDRESS:8080. The emulated cameras of `oakd demo` store what is
-   flashed and report its name, but run no pipeline: there, no page answers.
+   camera, open http://CAMERA-ADDRESS:8080. The emulated cameras of `oakd demo` run
+   Script nodes too (no sensor, no neural network): there the page answers inside the demo's
+   own network, and what the script logs (node.warn) shows in the TUI: press l on a camera.
 3. There is no host-side code: everything the camera does is in this pipeline. oakd builds it
    in a child process (so a bug here never reaches the daemon), packages it, and flashes it.
 """
