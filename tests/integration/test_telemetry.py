@@ -133,7 +133,7 @@ def send_all(
         for datagram in burst:
             sender.sendto(datagram, ("127.0.0.1", port))
         wanted = before + start + len(burst)
-        wait_for(lambda: counts(daemon).get(reason, 0) >= wanted, 30, f"{wanted} {reason}")
+        wait_for(lambda n=wanted: counts(daemon).get(reason, 0) >= n, 30, f"{wanted} {reason}")
 
 
 def test_datagrams_from_strangers_garbage_and_floods_are_dropped_and_counted(
