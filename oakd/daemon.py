@@ -155,6 +155,7 @@ class Daemon:
                 state_dir=self.options.state_dir,
             )
         )
+        await telemetry.open()  # before the first build asks where its telemetry goes
         server = Server(sock, path, bus, api.table(), group)
         services = TaskSet()
         services.start(server.run(self.stop), name="server")

@@ -3,7 +3,8 @@
 - One Script node on LEON_CSS (a Script using `socket` on LEON_MSS crashes the firmware's VM)
   sends a `boot` datagram with the app's name when the app starts, a `beat` every
   `heartbeat_s`, and forwards what the other Scripts log (core/telemetry.py has the format).
-  It sends to every address the daemon has as its cameras see it, fixed at build time.
+  It sends to every IPv4 address of the daemon's host (services/telemetry.py says why), fixed
+  at build time.
 - Every user Script gets a prelude: its `node.trace/debug/info/warn/error/critical` also go to
   the telemetry Script (an output `__oakd_log` linked to one of its inputs, non-blocking with a
   small queue, so that logging never blocks the app), and an exception that ends the script

@@ -1,9 +1,11 @@
 """Commands that change cameras: inspect, flash, cancel, reset, clear, netconfig,
-bootloader-update. Each is one request; --wait follows the jobs' events to their end."""
+bootloader-update. Each is one request; --wait follows the jobs' events to their end. --json
+prints the answers (and the jobs' last states) as the daemon sent them."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +19,7 @@ from oakd.cli.common import (
     run_client,
 )
 from oakd.cli.confirm import call_confirmed
-from oakd.core.jobs import FINAL_STATES
+from oakd.core.jobs import JobState
 from oakd.protocol import (
     EVENT_JOB_CHANGED,
     EVENT_JOB_PROGRESS,
@@ -31,9 +33,19 @@ from oakd.protocol import (
     ListJobs,
     NetworkConfig,
     Request,
+    read_event,
+    read_reply,
+)
+from oakd.protocol.replies import (
+    ApplicationFacts,
+    BootloaderFacts,
+    DeviceInfo,
+    Inspection,
+    JobInfo,
+    JobProgress,
+    MemoryFacts,
 )
 
-FINAL = {s.value for s in FINAL_STATES}
 CANCELLED = "cancelled: nothing was sent"  # the person said no at the [y/N]
 
 if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
@@ -102,34 +114,30 @@ def inspect(args: argparse.Namespace) -> int:
     """Inspect one camera and print what was read."""
 
     async def work(client: Client) -> int:
-        sent, device = await call_confirmed(
-            client, Inspect(device=args.device, yes=args.yes), args, timeout=180
-        )
+        request = Inspect(device=args.device, yes=args.yes)
+        sent, answer = await call_confirmed(client, request, args, timeout=180)
         if not sent:
             return fail(CANCELLED, EXIT_FAILED)
         if args.json:
-            print_json(device)
+            print_json(answer)
             return EXIT_OK
-        facts = device["inspection"] or {}
-        bootloader = facts.get("bootloader", {})
-        app = facts.get("application", {})
-        net = facts.get("network")
-        memory = facts.get("memory", {})
-        print(f"camera      {device['id']} at {device['address']} ({device['state']})")
+        device: DeviceInfo = read_reply(request, answer)
+        facts = device.inspection or Inspection()
+        bootloader = facts.bootloader or BootloaderFacts()
+        app = facts.application or ApplicationFacts()
+        memory = facts.memory or MemoryFacts()
+        net = facts.network
+        print(f"camera      {device.id} at {device.address} ({device.state.value})")
         print(
-            f"bootloader  {bootloader.get('version')} {bootloader.get('type', '')}"
-            f"{' (user bootloader)' if bootloader.get('user_bootloader') else ''}"
+            f"bootloader  {bootloader.version} {bootloader.type or ''}"
+            f"{' (user bootloader)' if bootloader.user_bootloader else ''}"
         )
-        print(f"flash       {memory.get('size', 0) // (1024 * 1024)} MiB")
-        from oakd.core.delta import describe_verdict  # the planner: only for this line
-
-        print(f"deltas      {describe_verdict(device)}")
-        print(f"application {app.get('name') or ('none' if not app.get('present') else '?')}")
+        print(f"flash       {memory.size // (1024 * 1024)} MiB")
+        print(f"deltas      {device.delta_in_words()}")
+        print(f"application {app.name or ('none' if not app.present else '?')}")
         if net:
-            kind = "static" if net.get("static") else "DHCP"
-            print(
-                f"network     {kind} {net.get('address')}/{net.get('mask')} gw {net.get('gateway')}"
-            )
+            kind = "static" if net.static else "DHCP"
+            print(f"network     {kind} {net.address}/{net.mask} gw {net.gateway}")
         else:
             print("network     no config (DHCP, the factory default)")
         return EXIT_OK
@@ -152,11 +160,13 @@ def cancel(args: argparse.Namespace) -> int:
     """Cancel one queued job."""
 
     async def work(client: Client) -> int:
-        job = await client.call(Cancel(job=args.job))
+        request = Cancel(job=args.job)
+        answer = await client.call(request)
         if args.json:
-            print_json(job)
+            print_json(answer)
         else:
-            print(f"job {job['id']} cancelled")
+            job: JobInfo = read_reply(request, answer)
+            print(f"job {job.id} cancelled")
         return EXIT_OK
 
     return run_client(args, work)
@@ -202,44 +212,69 @@ async def submit(client: Client, request: Request, args: argparse.Namespace) -> 
     sent, answer = await call_confirmed(client, request, args, timeout=timeout)
     if not sent:
         return fail(CANCELLED, EXIT_FAILED)
-    jobs: list[dict[str, Any]] = answer if isinstance(answer, list) else [answer]
+    # One job (reset, rollback, ...) or a list of them (flash): a list either way.
+    typed = read_reply(request, answer)
+    as_sent: list[Any] = answer if isinstance(answer, list) else [answer]
+    jobs: list[JobInfo] = typed if isinstance(typed, list) else [typed]
     if not args.wait:
         if args.json:
-            print_json(jobs)
+            print_json(as_sent)
         else:
             for job in jobs:
-                print(f"job {job['id']}: {job['kind']} on {job['device']} {job['state']}")
+                print(f"job {job.id}: {job.kind.value} on {job.device} {job.state.value}")
         return EXIT_OK
-    final = await follow(client, {j["id"]: j for j in jobs}, show=not args.json)
+    followed = Followed()
+    for job, wire in zip(jobs, as_sent, strict=True):
+        followed.heard(job, wire)
+    await follow(client, followed, show=not args.json)
     if args.json:
-        print_json(list(final.values()))
-    return (
-        EXIT_OK if all(j["state"] in ("done", "skipped") for j in final.values()) else EXIT_FAILED
-    )
+        print_json(list(followed.sent.values()))
+    ended_well = (JobState.DONE, JobState.SKIPPED)
+    return EXIT_OK if all(j.state in ended_well for j in followed.jobs.values()) else EXIT_FAILED
 
 
-async def follow(client: Client, jobs: dict[int, dict[str, Any]], show: bool) -> dict[int, Any]:
+@dataclasses.dataclass
+class Followed:
+    """The jobs --wait follows, by ID: as last heard (`jobs`), and as the daemon sent them
+    last (`sent`: an answer or a job.changed event's data, what --json prints)."""
+
+    jobs: dict[int, JobInfo] = dataclasses.field(default_factory=dict)
+    sent: dict[int, Any] = dataclasses.field(default_factory=dict)
+
+    def heard(self, job: JobInfo, wire: Any) -> None:
+        """A job's state, typed and as the daemon sent it."""
+        self.jobs[job.id], self.sent[job.id] = job, wire
+
+
+async def follow(client: Client, followed: Followed, show: bool) -> None:
     """Follow jobs to their final states, showing their progress on stderr (cli/progress.py)."""
-    from oakd.cli.progress import JobProgress  # rich loads only for --wait
+    from oakd.cli.progress import JobProgressView  # rich loads only for --wait
 
+    jobs = followed.jobs
     # A job may have ended between the request and the subscription taking effect.
-    for job in await client.call(ListJobs(limit=len(jobs) + 200)):
-        if job["id"] in jobs:
-            jobs[job["id"]] = job
-    with JobProgress(show) as shown:
+    request = ListJobs(limit=len(jobs) + 200)
+    answer = await client.call(request)
+    for job, wire in zip(read_reply(request, answer), answer, strict=True):
+        if job.id in jobs:
+            followed.heard(job, wire)
+    with JobProgressView(show) as shown:
         for job in jobs.values():
-            (shown.finished if job["state"] in FINAL else shown.update)(job)
-        while not all(j["state"] in FINAL for j in jobs.values()):
+            (shown.finished if job.final else shown.update)(job)
+        while not all(j.final for j in jobs.values()):
             message = await client.events.get()
             if message is None:
                 raise client.transport.lost("the daemon went away while waiting")
-            data = message["data"]
-            if data.get("id") not in jobs:
+            name, data = message["event"], message["data"]
+            if name not in (EVENT_JOB_CHANGED, EVENT_JOB_PROGRESS):
                 continue
-            if message["event"] == EVENT_JOB_CHANGED:
-                jobs[data["id"]] = data
-                (shown.finished if data["state"] in FINAL else shown.update)(data)
-            elif message["event"] == EVENT_JOB_PROGRESS:
-                jobs[data["id"]].update(progress=data["progress"], phase=data["phase"])
-                shown.update(jobs[data["id"]], data)
-    return jobs
+            event = read_event(name, data)
+            if event.id not in jobs:
+                continue
+            if isinstance(event, JobInfo):
+                followed.heard(event, data)
+                (shown.finished if event.final else shown.update)(event)
+            elif isinstance(event, JobProgress):
+                jobs[event.id] = dataclasses.replace(
+                    jobs[event.id], progress=event.progress, phase=event.phase
+                )
+                shown.update(jobs[event.id], event)

@@ -15,22 +15,27 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from oakd.cli.common import EXIT_OK, add_client_options, run_client
+from oakd.core.jobs import JobKind, JobState
 from oakd.protocol import (
     EVENT_DEVICE_ADDED,
-    EVENT_DEVICE_CHANGED,
     EVENT_DEVICE_OFFLINE,
-    EVENT_JOB_CHANGED,
     EVENT_JOB_PROGRESS,
-    EVENT_LOG,
-    EVENT_PROJECT_BUILD,
-    EVENT_PROJECT_CHANGED,
     EVENT_TOPICS,
+    read_event,
+)
+from oakd.protocol.replies import (
+    DeviceInfo,
+    JobInfo,
+    JobProgress,
+    LogLine,
+    ProjectBuilt,
+    ProjectInfo,
 )
 
 if TYPE_CHECKING:
     from oakd.client import Client
 
-Event = dict[str, Any]  # {"event": name, "data": ...}
+# Is an event (its name, and its data typed, None for one this version does not know) shown?
 Keep = Callable[[str, Any], bool]
 
 
@@ -70,12 +75,13 @@ async def stream(client: Client, args: argparse.Namespace, keep: Keep) -> int:
         message = await client.events.get()
         if message is None:
             raise client.transport.lost("the daemon went away")
-        name, data = str(message.get("event")), message.get("data")
+        name = str(message.get("event"))
         if name == EVENT_JOB_PROGRESS and not progress:
             continue
+        data = read_event(name, message.get("data"))
         if not keep(name, data):
             continue
-        if args.json:
+        if args.json:  # as the daemon sent it
             sys.stdout.write(json.dumps(message, sort_keys=True) + "\n")
         else:
             line = describe(name, data)
@@ -87,60 +93,56 @@ async def stream(client: Client, args: argparse.Namespace, keep: Keep) -> int:
 
 
 def describe(name: str, data: Any) -> str | None:
-    """One event in words (None: an event this version does not know)."""
-    if not isinstance(data, dict):
-        return None
-    if name == EVENT_JOB_CHANGED:
-        why = data.get("error") or data.get("message") or ""
-        state = str(data.get("state"))
-        if state == "running" and data.get("phase"):
-            state = f"running ({data['phase']})"
-        return f"job #{data.get('id')} {data.get('kind')} on {data.get('device')}: {state}" + (
+    """One event (its data typed by read_event) in words; None: an event this version does
+    not know."""
+    if isinstance(data, JobInfo):
+        why = data.error or data.message or ""
+        state = data.state.value
+        if data.state is JobState.RUNNING and data.phase:
+            state = f"running ({data.phase.value})"
+        return f"job #{data.id} {data.kind.value} on {data.device}: {state}" + (
             f": {why}" if why else ""
         )
-    if name == EVENT_JOB_PROGRESS:
-        percent = float(data.get("progress") or 0) * 100
-        return f"job #{data.get('id')} {data.get('phase') or 'running'} {percent:.0f}%"
-    if name == EVENT_PROJECT_BUILD:
-        result = data.get("result") or {}
-        project = data.get("project")
-        if not result.get("ok"):
-            error = result.get("error") or {}
-            return f"build {project}: failed: {error.get('kind')}: {error.get('message')}"
-        how = "unchanged" if result.get("unchanged") else f"new package, {result.get('size')} B"
-        return f"build {project}: {result.get('app_name')} ({how})"
-    if name == EVENT_PROJECT_CHANGED:
-        return f"project {data.get('path')}: {data.get('state')}"
-    if name in (EVENT_DEVICE_ADDED, EVENT_DEVICE_CHANGED, EVENT_DEVICE_OFFLINE):
+    if isinstance(data, JobProgress):
+        phase = data.phase.value if data.phase else "running"
+        return f"job #{data.id} {phase} {data.progress * 100:.0f}%"
+    if isinstance(data, ProjectBuilt):
+        result = data.result
+        if not result.ok:
+            error = result.error  # a failed build has one: a daemon's summary always says why
+            why = f"{error.kind}: {error.message}" if error else "(the daemon did not say why)"
+            return f"build {data.project}: failed: {why}"
+        how = "unchanged" if result.unchanged else f"new package, {result.size} B"
+        return f"build {data.project}: {result.app_name} ({how})"
+    if isinstance(data, ProjectInfo):
+        return f"project {data.path}: {data.state}"
+    if isinstance(data, DeviceInfo):
         if name == EVENT_DEVICE_OFFLINE:
-            return f"camera {data.get('id')} offline"
+            return f"camera {data.id} offline"
         found = " found" if name == EVENT_DEVICE_ADDED else ""
-        app = f", runs {data['flashed_app']}" if data.get("flashed_app") else ""
-        return f"camera {data.get('id')}{found}: {data.get('state')}{app}"
-    if name == EVENT_LOG:
-        return f"log {data.get('level')} {data.get('source')}: {data.get('message')}"
+        app = f", runs {data.flashed_app}" if data.flashed_app else ""
+        return f"camera {data.id}{found}: {data.state.value}{app}"
+    if isinstance(data, LogLine):
+        return f"log {data.level} {data.source}: {data.message}"
     return None
 
 
 def for_project(path: str) -> Keep:
     """`watch --follow`'s filter: the project's own events and the flashes of its builds."""
-    jobs: set[Any] = set()
+    jobs: set[int] = set()
 
     def keep(name: str, data: Any) -> bool:
-        if not isinstance(data, dict):
-            return False
-        if name == EVENT_PROJECT_BUILD:
-            return bool(data.get("project") == path)
-        if name == EVENT_PROJECT_CHANGED:
-            return bool(data.get("path") == path)
-        if name == EVENT_JOB_CHANGED:
-            params = data.get("params") or {}
-            mine = data.get("kind") == "flash_project" and params.get("source") == path
+        if isinstance(data, ProjectBuilt):
+            return data.project == path
+        if isinstance(data, ProjectInfo):
+            return data.path == path
+        if isinstance(data, JobInfo):
+            mine = data.kind is JobKind.FLASH_PROJECT and data.params.get("source") == path
             if mine:
-                jobs.add(data.get("id"))
+                jobs.add(data.id)
             return mine
-        if name == EVENT_JOB_PROGRESS:
-            return data.get("id") in jobs
+        if isinstance(data, JobProgress):
+            return data.id in jobs
         return False
 
     return keep

@@ -1,4 +1,5 @@
-"""`oakd watch`, `oakd unwatch`, `oakd projects`: live reload of pipeline projects."""
+"""`oakd watch`, `oakd unwatch`, `oakd projects`: live reload of pipeline projects. --json
+prints the answers as the daemon sent them (`projects` adds each one's `out_of_sync`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oakd.cli.common import EXIT_OK, add_client_options, print_json, print_table, run_client, when
-from oakd.protocol import Builds, ListDevices, ListProjects, Rollback, Unwatch, Watch
+from oakd.protocol import Builds, ListDevices, ListProjects, Rollback, Unwatch, Watch, read_reply
+from oakd.protocol.replies import OUT_OF_SYNC, BuildInfo, DeviceInfo, ProjectInfo
 
 if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
     from oakd.client import Client
@@ -73,17 +75,18 @@ def watch(args: argparse.Namespace) -> int:
             from oakd.cli.events_cmd import for_project, stream
 
             await client.subscribe(["project", "job"])
-        project = await client.call(request)
+        answer = await client.call(request)
+        project: ProjectInfo = read_reply(request, answer)
         if args.follow:
             if not args.json:
-                targets = ", ".join(project["devices"])
-                print(f"watching {project['path']} -> {targets}; Ctrl-C stops")
+                targets = ", ".join(project.devices)
+                print(f"watching {project.path} -> {targets}; Ctrl-C stops")
                 sys.stdout.flush()
-            return await stream(client, args, for_project(project["path"]))
+            return await stream(client, args, for_project(project.path))
         if args.json:
-            print_json(project)
+            print_json(answer)
         else:
-            print(f"watching {project['path']} -> {', '.join(project['devices'])}")
+            print(f"watching {project.path} -> {', '.join(project.devices)}")
         return EXIT_OK
 
     return run_client(args, work, until_interrupted=args.follow)
@@ -93,11 +96,13 @@ def unwatch(args: argparse.Namespace) -> int:
     """Stop watching."""
 
     async def work(client: Client) -> int:
-        project = await client.call(Unwatch(path=str(Path(args.path).resolve())))
+        request = Unwatch(path=str(Path(args.path).resolve()))
+        answer = await client.call(request)
         if args.json:
-            print_json(project)
+            print_json(answer)
         else:
-            print(f"no longer watching {project['path']}")
+            project: ProjectInfo = read_reply(request, answer)
+            print(f"no longer watching {project.path}")
         return EXIT_OK
 
     return run_client(args, work)
@@ -106,32 +111,32 @@ def unwatch(args: argparse.Namespace) -> int:
 def projects(args: argparse.Namespace) -> int:
     """List the watched projects."""
 
-    from oakd.core.sync import OUT_OF_SYNC, out_of_sync
-
     async def work(client: Client) -> int:
-        found = await client.call(ListProjects())
-        devices = {d["id"]: d for d in await client.call(ListDevices())}
-        for p in found:  # the cameras that do not run the last build, as the record says
-            p["out_of_sync"] = out_of_sync(p, devices)
+        request = ListProjects()
+        answer = await client.call(request)
+        found: list[ProjectInfo] = read_reply(request, answer)
+        known: list[DeviceInfo] = await client.ask(ListDevices())
+        devices = {d.id: d for d in known}
+        # The cameras that do not run the last build, as the record says.
+        stale = [p.out_of_sync(devices) for p in found]
         if args.json:
-            print_json(found)
+            print_json([{**p, "out_of_sync": s} for p, s in zip(answer, stale, strict=True)])
             return EXIT_OK
         rows = []
-        for p in found:
-            build = p["last_build"] or {}
-            error = (build.get("error") or {}).get("message")
-            result = error or build.get("note") or ""
-            state = p["state"]
-            if p["out_of_sync"] and state == "ok":
+        for p, out in zip(found, stale, strict=True):
+            build = p.last_build
+            result = ""
+            if build is not None:
+                result = (build.error.message if build.error else "") or build.note
+            state = p.state
+            if out and state == "ok":
                 state = OUT_OF_SYNC
-                stale = ", ".join(p["out_of_sync"])
                 result = (
-                    f"{stale}: not the last build (reset, cleared or flashed since); "
-                    f"`oakd flash {p['out_of_sync'][0]} --project {p['path']}`"
+                    f"{', '.join(out)}: not the last build (reset, cleared or flashed since); "
+                    f"`oakd flash {out[0]} --project {p.path}`"
                 )
-            rows.append(
-                (p["path"], ", ".join(p["devices"]), state, when(build.get("finished")), result)
-            )
+            built = when(build.finished if build else None)
+            rows.append((p.path, ", ".join(p.devices), state, built, result))
         print_table(("PROJECT", "CAMERAS", "STATE", "BUILT", "RESULT"), rows, "no projects watched")
         return EXIT_OK
 
@@ -143,16 +148,18 @@ def builds(args: argparse.Namespace) -> int:
     from oakd.build.limits import short_size
 
     async def work(client: Client) -> int:
-        found = await client.call(Builds(project=str(Path(args.path).resolve())))
+        request = Builds(project=str(Path(args.path).resolve()))
+        answer = await client.call(request)
         if args.json:
-            print_json(found)
+            print_json(answer)
             return EXIT_OK
+        found: list[BuildInfo] = read_reply(request, answer)
         rows = [
             (
-                when(b["finished"]),
-                b["app_name"],
-                short_size(b["size"]),
-                ", ".join(b["changed"]) or ("(first recorded)" if i == len(found) - 1 else "-"),
+                when(b.finished),
+                b.app_name,
+                short_size(b.size),
+                ", ".join(b.changed) or ("(first recorded)" if i == len(found) - 1 else "-"),
             )
             for i, b in enumerate(found)
         ]

@@ -6,7 +6,9 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from oakd.cli.common import EXIT_OK, add_client_options, print_json, print_table, run_client, when
-from oakd.protocol import ListDevices, ListJobs, Status
+from oakd.core.jobs import JobState
+from oakd.protocol import ListDevices, ListJobs, Status, read_reply
+from oakd.protocol.replies import DeviceInfo, JobInfo, StatusInfo
 
 if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
     from oakd.client import Client
@@ -30,16 +32,18 @@ def status(args: argparse.Namespace) -> int:
     """Print the daemon's status."""
 
     async def work(client: Client) -> int:
-        info = await client.call(Status())
+        request = Status()
+        answer = await client.call(request)
         if args.json:
-            print_json(info)
+            print_json(answer)
             return EXIT_OK
-        jobs = info["jobs"]
-        print(f"oakd {info['version']} (pid {info['pid']}), up {info['uptime_s']:.0f} s")
-        print(f"socket   {info['socket']}")
-        print(f"state    {info['state_dir']}")
-        print(f"config   {info['config'] or 'defaults (no config file)'}")
-        print(f"cameras  {info['devices']} known, {info['online']} online")
+        info: StatusInfo = read_reply(request, answer)
+        jobs = info.jobs
+        print(f"oakd {info.version} (pid {info.pid}), up {info.uptime_s:.0f} s")
+        print(f"socket   {info.socket}")
+        print(f"state    {info.state_dir}")
+        print(f"config   {info.config or 'defaults (no config file)'}")
+        print(f"cameras  {info.devices} known, {info.online} online")
         print(f"jobs     {jobs['queued']} queued, {jobs['running']} running")
         return EXIT_OK
 
@@ -50,19 +54,21 @@ def devices(args: argparse.Namespace) -> int:
     """Print the cameras."""
 
     async def work(client: Client) -> int:
-        found = await client.call(ListDevices())
+        request = ListDevices()
+        answer = await client.call(request)
         if args.json:
-            print_json(found)
+            print_json(answer)
             return EXIT_OK
+        found: list[DeviceInfo] = read_reply(request, answer)
         rows = [
             (
-                d["alias"] or "",
-                d["id"],
-                d["address"],
-                d["state"],
-                "yes" if d["online"] else "no",
-                when(d["last_seen"]),
-                d["flashed_app"],
+                d.alias or "",
+                d.id,
+                d.address,
+                d.state.value,
+                "yes" if d.online else "no",
+                when(d.last_seen),
+                d.flashed_app,
             )
             for d in found
         ]
@@ -80,19 +86,21 @@ def jobs(args: argparse.Namespace) -> int:
     """Print the jobs."""
 
     async def work(client: Client) -> int:
-        found = await client.call(ListJobs(limit=args.limit))
+        request = ListJobs(limit=args.limit)
+        answer = await client.call(request)
         if args.json:
-            print_json(found)
+            print_json(answer)
             return EXIT_OK
+        found: list[JobInfo] = read_reply(request, answer)
         rows = [
             (
-                j["id"],
-                j["device"],
-                j["kind"],
-                j["state"] + (f" ({j['phase']})" if j["state"] == "running" else ""),
-                f"{j['progress'] * 100:.0f}%",
-                when(j["created"]),
-                j["error"] or j["message"] or "",
+                j.id,
+                j.device,
+                j.kind.value,
+                j.state.value + (f" ({_phase(j)})" if j.state is JobState.RUNNING else ""),
+                f"{j.progress * 100:.0f}%",
+                when(j.created),
+                j.error or j.message or "",
             )
             for j in found
         ]
@@ -102,3 +110,7 @@ def jobs(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return run_client(args, work)
+
+
+def _phase(job: JobInfo) -> str | None:
+    return job.phase.value if job.phase else None  # a running job has one (connecting first)

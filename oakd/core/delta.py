@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 
 from oakd.core.package import HEADER_SIZE, MAGIC, PackageError, sections
 
@@ -87,22 +86,6 @@ def repair(camera: bytes, new: bytes) -> Delta | FullReason:
     if delta.size > MAX_DELTA_SHARE * len(new):
         return FullReason.TOO_LARGE
     return delta
-
-
-def describe_verdict(device: dict[str, Any]) -> str:
-    """Whether a camera (as `oakd devices --json` shows it) gets deltas, in words."""
-    if device.get("write_unfinished"):
-        return (
-            "after a check: an earlier write did not finish, so the next flash reads the whole "
-            "package back and writes what differs"
-        )
-    verdict = device.get("delta") or {}
-    if not verdict:
-        return "not proven yet (the next full write reads the package back)"
-    bootloader = verdict.get("bootloader")
-    if verdict.get("verbatim"):
-        return f"yes: its flash held a package verbatim (bootloader {bootloader})"
-    return f"no: its flash did not hold a package verbatim (bootloader {bootloader})"
 
 
 def block_span(block: int, total: int) -> tuple[int, int]:

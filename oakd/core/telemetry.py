@@ -141,16 +141,27 @@ class Health:
     last_boot: float | None = None
 
     def flashed(self, app: str, now: float, booted: bool = False) -> None:
-        """oakd wrote `app` and saw the camera come back with it (`booted`: and its boot
-        report came already, while the write's result was on its way)."""
+        """oakd wrote `app` and saw the camera come back with it. `booted`: its boot report
+        came already, while the write's result was on its way, and what came since (a crash
+        loop, say) is the new app's and stands."""
         self.expected, self.flashed_at = app, now
+        if booted:
+            if self.state in (HealthState.UNKNOWN, HealthState.FLASHED, HealthState.NO_REPORT):
+                self._go(HealthState.BOOTED, now)
+            return
         self.boots.clear()
         self.last_crash = None
-        self._go(HealthState.BOOTED if booted else HealthState.FLASHED, now)
+        self._go(HealthState.FLASHED, now)
 
     def heard(self, datagram: Datagram, now: float) -> bool:
         """A datagram from this camera; True when the state changed."""
         before = self.state
+        if self.app is not None and datagram.app != self.app:
+            # Another app (flashed since): what the one before did is not this one's.
+            self.boots.clear()
+            self.last_crash, self.last_seq, self.lost = None, 0, 0
+            if self.state is HealthState.CRASH_LOOP:
+                self._go(HealthState.BOOTED, now)
         if datagram.kind == "boot" or datagram.seq < self.last_seq:
             self._booted(datagram, now)
         elif datagram.seq > self.last_seq + 1:

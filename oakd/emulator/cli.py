@@ -10,6 +10,7 @@ closes (how `Fleet` makes sure its child dies with the test process).
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import os
 import signal
@@ -139,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
         fleet.stop()
         print(f"oakd emulate: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    # SIGUSR1 writes every thread's stack to stderr (the Fleet's log): what a stuck camera does.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         for camera in fleet.cameras:

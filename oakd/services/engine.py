@@ -31,6 +31,7 @@ from oakd.core.package import (
     parse_app_name,
 )
 from oakd.core.registry import DeviceRegistry
+from oakd.core.telemetry import HealthState
 from oakd.core.transfer import Transfer
 from oakd.core.versions import Version
 from oakd.errors import ErrorCode, OakdError
@@ -317,6 +318,9 @@ class FlashEngine:
 
     async def _attempts(self, job: Job) -> None:
         retries = self.config().flash.retries
+        # A camera whose app crashes as it boots drops out of its app every few seconds: the
+        # worker catches it in its bootloader (and retries when it slips away) before writing.
+        looping = self.registry.devices[job.device].health.state is HealthState.CRASH_LOOP
         while True:
             device = self.registry.devices[job.device]
             if self._skip(job, device):
@@ -339,6 +343,8 @@ class FlashEngine:
                 await asyncio.sleep(delay)
                 continue
             warning = await self._boot_report(job, device, result)
+            if looping and job.kind in rules.FLASHES:
+                warning = f"; it was in a crash loop before this flash{warning}"
             self._succeeded(job, device, result, warning)
             return
 

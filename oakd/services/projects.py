@@ -412,8 +412,7 @@ class ProjectService:
         """Where the app reports (services/telemetry.py), unless the project says no."""
         if self.telemetry is None or not project.telemetry:
             return None
-        known = [d for d in (self._device(ref) for ref in project.devices) if d is not None]
-        return self.telemetry.targets_for(known)
+        return self.telemetry.targets()
 
     def _max_size(self, project: WatchedProject) -> int | None:
         """The smallest application region among the targets whose memory is known."""

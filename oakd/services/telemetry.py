@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import socket
+import struct
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -41,6 +43,7 @@ RATE = 50.0  # datagrams a second a camera may send, on average
 BURST = 200  # and at once
 FLUSH_S = 0.5
 TICK_S = 1.0
+MAX_TARGETS = 8  # addresses a camera sends each datagram to
 PENDING_LIMIT = 5000  # lines waiting for the store; more are dropped (and counted)
 
 
@@ -75,19 +78,21 @@ class TelemetryService(asyncio.DatagramProtocol):
         self._pending: list[AppLine] = []
         self._booted: dict[str, asyncio.Event] = {}
         self._stopping = asyncio.Event()  # a flash waiting for a boot report stops waiting
+        self._transport: asyncio.DatagramTransport | None = None
 
     # -- what the builder and the engine ask
 
-    def targets_for(self, devices: list[Device]) -> Telemetry | None:
-        """Where apps built for `devices` send (this daemon's address as each camera sees it,
-        the port); None when telemetry is off or no camera's address is known."""
+    def targets(self) -> Telemetry | None:
+        """Where the apps this daemon builds send: every IPv4 address of this host (the one a
+        camera reaches it at is among them, whatever its subnet; the others cost a datagram
+        each that goes nowhere), and the port. The same for every build, whichever cameras
+        are known when it runs, so that a build's fingerprint does not depend on that. None
+        when telemetry is off."""
         settings = self.config().telemetry
         if self.listening is None or not settings.enabled:
             return None
         port = self.listening[1]
-        addresses = sorted({a for a in (_local_address_to(d.address) for d in devices) if a})
-        if not addresses:
-            return None
+        addresses = host_addresses()[:MAX_TARGETS]
         return Telemetry(tuple((a, port) for a in addresses), settings.heartbeat_s)
 
     def flashed(self, device: Device, app: str, since: float) -> None:
@@ -119,22 +124,16 @@ class TelemetryService(asyncio.DatagramProtocol):
 
     # -- running
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Listen, keep health up to date and lines flushed, until `stop`."""
-        try:
-            await self._run(stop)
-        finally:
-            self._stopping.set()
-
-    async def _run(self, stop: asyncio.Event) -> None:
+    async def open(self) -> None:
+        """Bind the listener (before any build asks where its telemetry goes: a build made
+        before it would have none, and the next one a fingerprint of its own)."""
         settings = self.config().telemetry
         if not settings.enabled:
             self.problem = "off ([telemetry] enabled = false)"
-            await stop.wait()
             return
         loop = asyncio.get_running_loop()
         try:
-            transport, _ = await loop.create_datagram_endpoint(
+            self._transport, _ = await loop.create_datagram_endpoint(
                 lambda: self, local_addr=(settings.bind, settings.port), family=socket.AF_INET
             )
         except OSError as exc:
@@ -142,10 +141,12 @@ class TelemetryService(asyncio.DatagramProtocol):
             log.warning(
                 "telemetry off: %s (another daemon?); builds add no telemetry", self.problem
             )
-            await stop.wait()
             return
-        self.listening = transport.get_extra_info("sockname")[:2]
+        self.listening = self._transport.get_extra_info("sockname")[:2]
         log.info("telemetry: listening on UDP %s:%s", *self.listening)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Keep health up to date and lines flushed until `stop` (after `open`)."""
         try:
             last_tick = 0.0
             while not stop.is_set():
@@ -156,10 +157,22 @@ class TelemetryService(asyncio.DatagramProtocol):
                     last_tick = time.monotonic()
                     self._tick()
         finally:
-            transport.close()
+            self._stopping.set()
+            if self._transport is not None:
+                self._transport.close()
             self._flush()
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, int]) -> None:
+        # asyncio closes a datagram transport whose protocol raises: a bug here must cost one
+        # datagram, never the listener.
+        try:
+            self._received(data, addr)
+        except Exception:
+            self.counts["internal_error"] += 1
+            if self.counts["internal_error"] <= 3:  # bounded: a flood of them floods no log
+                log.exception("telemetry: a datagram from %s could not be handled", addr[0])
+
+    def _received(self, data: bytes, addr: tuple[str | int, int]) -> None:
         now = time.time()
         device = self._device_at(str(addr[0]))
         if device is None:
@@ -232,11 +245,18 @@ class TelemetryService(asyncio.DatagramProtocol):
             log.exception("telemetry: %d app lines could not be kept", len(pending))
 
 
-def _local_address_to(address: str) -> str | None:
-    """This host's address on the way to `address` (a UDP connect sends nothing)."""
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.connect((address, 9))
-            return str(probe.getsockname()[0])
-    except OSError:
-        return None
+SIOCGIFADDR = 0x8915  # Linux: an interface's IPv4 address
+
+
+def host_addresses() -> list[str]:
+    """This host's IPv4 addresses (one per interface that has one), sorted."""
+    found = set()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        for _, name in socket.if_nameindex():
+            request = struct.pack("256s", name.encode()[:15])
+            try:
+                reply = fcntl.ioctl(probe.fileno(), SIOCGIFADDR, request)
+            except OSError:  # down, or no IPv4 address
+                continue
+            found.add(socket.inet_ntoa(reply[20:24]))
+    return sorted(found, key=lambda a: tuple(int(p) for p in a.split(".")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import faulthandler
 import json
 import os
 import signal
@@ -62,6 +63,8 @@ class LineReporter:
 def main() -> int:
     """Import depthai once, then serve operations until stdin closes."""
     die_with_parent()
+    # SIGUSR1 writes every thread's stack to stderr (the daemon's log): what a stuck worker does.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     # The protocol gets a private copy of stdout; fd 1 itself goes to stderr, because depthai's
     # C++ logger writes there directly ("USB protocol not available", ...).
     protocol_fd = os.dup(1)

@@ -116,6 +116,15 @@ def test_a_script_that_raises_at_boot_is_a_crash_loop_and_a_fixed_one_flashes(
     )
     wait_for(lambda: health(daemon, camera.mxid) in ("booted", "alive"), 30, "fixed")
 
+    # The flash says what it found: the user learns why the camera had dropped out.
+    def fixed_flash() -> list[dict[str, Any]]:
+        done = [j for j in daemon.request("jobs") if j["state"] == "done"]
+        return [j for j in done if j["params"]["app_name"] != crashing]
+
+    crashing = found["app"]
+    [fixed] = wait_for(fixed_flash, 120, "the fixed flash done")
+    assert "it was in a crash loop before this flash" in fixed["message"], fixed
+
 
 def counts(daemon: DaemonProcess) -> dict[str, int]:
     found: dict[str, int] = daemon.request("status")["telemetry_counts"]
@@ -133,7 +142,11 @@ def send_all(
         for datagram in burst:
             sender.sendto(datagram, ("127.0.0.1", port))
         wanted = before + start + len(burst)
-        wait_for(lambda n=wanted: counts(daemon).get(reason, 0) >= n, 30, f"{wanted} {reason}")
+
+        def counted(n: int = wanted) -> bool:
+            return counts(daemon).get(reason, 0) >= n
+
+        wait_for(counted, 30, f"{wanted} {reason}")
 
 
 def test_datagrams_from_strangers_garbage_and_floods_are_dropped_and_counted(

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,23 +114,47 @@ def test_a_reader_that_leaves_after_the_first_line_gets_a_quiet_exit(buffered: b
 
 def test_events_are_described_in_words() -> None:
     from oakd.cli.events_cmd import describe, for_project
+    from oakd.protocol import read_event
 
-    job = {"id": 5, "kind": "flash_project", "device": "C", "state": "failed", "error": "gone"}
-    assert describe("job.changed", job) == "job #5 flash_project on C: failed: gone"
+    def said(name: str, data: Any) -> str | None:
+        return describe(name, read_event(name, data))
+
+    job = {
+        "id": 5,
+        "kind": "flash_project",
+        "device": "C",
+        "state": "failed",
+        "created": 0.0,
+        "error": "gone",
+    }
+    assert said("job.changed", job) == "job #5 flash_project on C: failed: gone"
     running = {**job, "state": "running", "phase": "writing", "error": None}
-    assert describe("job.changed", running) == "job #5 flash_project on C: running (writing)"
+    assert said("job.changed", running) == "job #5 flash_project on C: running (writing)"
     build = {"project": "/p", "result": {"ok": True, "app_name": "p@ab", "unchanged": True}}
-    assert describe("project.build", build) == "build /p: p@ab (unchanged)"
-    assert describe("device.offline", {"id": "C", "state": "offline"}) == "camera C offline"
-    booted = {"id": "C", "state": "flash_booted", "flashed_app": "p@ab"}
-    assert describe("device.changed", booted) == "camera C: flash_booted, runs p@ab"
-    assert describe("something.new", {}) is None
+    assert said("project.build", build) == "build /p: p@ab (unchanged)"
+    failed = {"project": "/p", "result": {"ok": False, "error": {"kind": "user", "message": "x"}}}
+    assert said("project.build", failed) == "build /p: failed: user: x"
+    camera = {"id": "C", "address": "10.0.0.2", "online": False, "first_seen": 0, "last_seen": 0}
+    assert said("device.offline", {**camera, "state": "offline"}) == "camera C offline"
+    booted = {**camera, "online": True, "state": "flash_booted", "flashed_app": "p@ab"}
+    assert said("device.changed", booted) == "camera C: flash_booted, runs p@ab"
+    assert said("device.added", booted) == "camera C found: flash_booted, runs p@ab"
+    progress = {"id": 5, "device": "C", "progress": 0.42, "phase": "writing"}
+    assert said("job.progress", progress) == "job #5 writing 42%"
+    log = {"level": "info", "source": "engine", "message": "hi"}
+    assert said("log", log) == "log info engine: hi"
+    assert said("something.new", {}) is None
     keep = for_project("/p")
-    assert keep("project.build", build) and not keep("project.build", {"project": "/q"})
+    assert keep("project.build", read_event("project.build", build))
+    assert not keep("project.build", read_event("project.build", {**build, "project": "/q"}))
     mine = {**job, "params": {"source": "/p"}}
-    assert keep("job.changed", mine) and keep("job.progress", {"id": 5})
-    assert not keep("job.changed", {**mine, "id": 6, "params": {"source": "/q"}})
-    assert not keep("job.progress", {"id": 6}) and not keep("log", {"message": "x"})
+    assert keep("job.changed", read_event("job.changed", mine))
+    assert keep("job.progress", read_event("job.progress", {**progress, "id": 5}))
+    theirs = {**mine, "id": 6, "params": {"source": "/q"}}
+    assert not keep("job.changed", read_event("job.changed", theirs))
+    assert not keep("job.progress", read_event("job.progress", {**progress, "id": 6}))
+    assert not keep("log", read_event("log", log))
+    assert not keep("something.new", read_event("something.new", {}))
 
 
 def test_the_readme_lists_every_command() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from oakd.core import delta as rules
 from oakd.core.delta import BLOCK, Delta, FullReason
 from oakd.core.package import HEADER_SIZE, MAGIC, SECTION
+from oakd.protocol.replies import DeltaVerdict, DeviceInfo, DeviceState
 
 
 def package(firmware: bytes, pipeline: bytes, checksum: int = 1) -> bytes:
@@ -53,12 +56,14 @@ def test_full_writes_say_why() -> None:
 
 
 def test_the_verdict_in_words() -> None:
-    assert "not proven yet" in rules.describe_verdict({"delta": None})
-    proven = {"delta": {"bootloader": "0.0.28", "verbatim": True}}
-    assert rules.describe_verdict(proven).startswith("yes")
-    refuted = {"delta": {"bootloader": "0.0.28", "verbatim": False}}
-    assert rules.describe_verdict(refuted).startswith("no")
-    assert "did not finish" in rules.describe_verdict({**proven, "write_unfinished": True})
+    camera = DeviceInfo("X", "10.0.0.2", DeviceState.BOOTLOADER, True, 0.0, 0.0)
+    assert "not proven yet" in camera.delta_in_words()
+    proven = dataclasses.replace(camera, delta=DeltaVerdict("0.0.28", True))
+    assert proven.delta_in_words().startswith("yes")
+    refuted = dataclasses.replace(camera, delta=DeltaVerdict("0.0.28", False))
+    assert refuted.delta_in_words().startswith("no")
+    unfinished = dataclasses.replace(proven, write_unfinished=True)
+    assert "did not finish" in unfinished.delta_in_words()
 
 
 def test_an_unfinished_write_is_repaired_by_what_differs() -> None:

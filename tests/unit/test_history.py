@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from oakd.core.history import Build, changed_sections, rollback_target
 from oakd.core.package import Section
 
@@ -38,13 +40,15 @@ def test_a_rollback_goes_to_the_newest_older_build_still_cached() -> None:
 
 
 def test_out_of_sync_is_what_the_record_says_and_never_a_guess() -> None:
-    from oakd.core.sync import out_of_sync, runs_last_build
+    from oakd.protocol.replies import BuildSummary, DeviceInfo, DeviceState, ProjectInfo
 
-    project = {"devices": ["A", "door"], "last_build": {"ok": True, "fingerprint": "ab" * 8}}
-    runs = {"id": "A", "flashed_hash": "ab" * 6}
-    cleared = {"id": "B", "alias": "door", "flashed_hash": None}
-    assert runs_last_build(project, runs) is True
-    assert out_of_sync(project, {"A": runs, "B": cleared}) == ["door"]  # by alias too
-    assert out_of_sync(project, {"A": runs}) == []  # an unknown camera: not told, not flagged
-    failed = {**project, "last_build": {"ok": False}}
-    assert runs_last_build(failed, cleared) is None  # no good build to compare with
+    good = BuildSummary(ok=True, fingerprint="ab" * 8)
+    project = ProjectInfo("/p", devices=["A", "door"], last_build=good)
+    camera = DeviceInfo("A", "10.0.0.2", DeviceState.FLASH_BOOTED, True, 0.0, 0.0)
+    runs = dataclasses.replace(camera, flashed_hash="ab" * 6)
+    cleared = dataclasses.replace(camera, id="B", alias="door", flashed_hash=None)
+    assert project.runs_last_build(runs) is True
+    assert project.out_of_sync({"A": runs, "B": cleared}) == ["door"]  # by alias too
+    assert project.out_of_sync({"A": runs}) == []  # an unknown camera: not told, not flagged
+    failed = dataclasses.replace(project, last_build=BuildSummary(ok=False))
+    assert failed.runs_last_build(cleared) is None  # no good build to compare with

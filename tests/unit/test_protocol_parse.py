@@ -25,6 +25,7 @@ from oakd.protocol import (
     ListDevices,
     ListJobs,
     ListProjects,
+    Logs,
     NetworkConfig,
     Request,
     Rollback,
@@ -74,6 +75,7 @@ GOOD: dict[str, tuple[dict[str, Any], Request]] = {
     "projects": ({}, ListProjects()),
     "builds": ({"project": "/p"}, Builds(project="/p")),
     "rollback": ({"device": "C"}, Rollback(device="C")),
+    "logs": ({"device": "C", "since": 5, "limit": 9}, Logs(device="C", since=5.0, limit=9)),
 }
 
 

@@ -96,3 +96,22 @@ def test_nop_reads_what_depthai_writes_and_refuses_the_rest() -> None:
             nop.decode(bad)
     with pytest.raises(nop.NopError, match="nest"):
         nop.decode(b"\xba\x01" * (nop.MAX_DEPTH + 2) + b"\x00")
+
+
+def test_what_came_between_the_boot_report_and_the_flashs_end_stands() -> None:
+    health = Health()
+    heard(health, 1, "boot", 10.0)  # the new app's boot, before the write's result came back
+    heard(health, 2, "crash", 11.0)
+    assert health.state is HealthState.CRASH_LOOP
+    health.flashed(APP, 12.0, booted=True)
+    assert health.state is HealthState.CRASH_LOOP and health.expected == APP
+    assert health.last_crash is not None
+
+
+def test_another_app_starts_with_a_clean_record() -> None:
+    health = Health()
+    heard(health, 1, "boot", 1.0)
+    heard(health, 2, "crash", 2.0)
+    assert health.state is HealthState.CRASH_LOOP
+    heard(health, 1, "boot", 5.0, app="blink@ba9876543210")  # the fix, flashed
+    assert health.state is HealthState.BOOTED and health.last_crash is None
