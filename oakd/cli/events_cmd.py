@@ -24,6 +24,7 @@ from oakd.protocol import (
     read_event,
 )
 from oakd.protocol.replies import (
+    AppLogLine,
     DeviceInfo,
     JobInfo,
     JobProgress,
@@ -122,6 +123,9 @@ def describe(name: str, data: Any) -> str | None:
         found = " found" if name == EVENT_DEVICE_ADDED else ""
         app = f", runs {data.flashed_app}" if data.flashed_app else ""
         return f"camera {data.id}{found}: {data.state.value}{app}"
+    if isinstance(data, AppLogLine):
+        said = f"{data.source} {data.level}: {data.text}" if data.kind == "log" else data.kind
+        return f"camera {data.device} app {data.app}: {said.splitlines()[0] if said else ''}"
     if isinstance(data, LogLine):
         return f"log {data.level} {data.source}: {data.message}"
     return None

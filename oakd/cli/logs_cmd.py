@@ -16,8 +16,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from oakd.cli.common import EXIT_OK, EXIT_USAGE, add_client_options, print_json, run_client
-from oakd.protocol import EVENT_APP_LOG, Logs, read_event
-from oakd.protocol.replies import AppLogLine, to_wire
+from oakd.protocol import EVENT_APP_LOG, Logs, read_event, read_reply
+from oakd.protocol.replies import AppLogLine
 
 if TYPE_CHECKING:
     from oakd.client import Client
@@ -77,14 +77,15 @@ def run(args: argparse.Namespace) -> int:
         if args.follow:  # before listing: a line between the two is seen twice, never missed
             await client.subscribe(["app"])
         request = Logs(device=args.device, since=since, limit=args.lines)
-        lines: list[AppLogLine] = await client.ask(request)
+        answer = await client.call(request)  # --json prints it as the daemon sent it
+        lines: list[AppLogLine] = read_reply(request, answer)
         device = lines[-1].device if lines else None
         shown = {(x.at, x.seq) for x in lines}
         if args.json and not args.follow:  # one document; following, one object a line
-            print_json([to_wire(x) for x in lines])
+            print_json(answer)
             return EXIT_OK
-        for entry in lines:
-            show(entry, args.json)
+        for entry, raw in zip(lines, answer, strict=True):
+            show(entry, raw if args.json else None)
         if not args.follow:
             return EXIT_OK
         if device is None:  # the MX ID, for matching events: the daemon resolves aliases
@@ -97,14 +98,14 @@ def run(args: argparse.Namespace) -> int:
                 continue
             entry = read_event(EVENT_APP_LOG, message.get("data"))
             if entry.device == device and (entry.at, entry.seq) not in shown:
-                show(entry, args.json)
+                show(entry, message.get("data") if args.json else None)
 
     return run_client(args, work, until_interrupted=args.follow)
 
 
-def show(entry: AppLogLine, as_json: bool) -> None:
-    """Print one line."""
-    text = json.dumps(to_wire(entry), sort_keys=True) if as_json else line_of(entry)
+def show(entry: AppLogLine, raw: Any = None) -> None:
+    """Print one line: for people, or `raw` (as the daemon sent it) as JSON."""
+    text = json.dumps(raw, sort_keys=True) if raw is not None else line_of(entry)
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
 

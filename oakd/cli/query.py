@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 from typing import TYPE_CHECKING, Any
 
 from oakd.cli.common import EXIT_OK, add_client_options, print_json, print_table, run_client, when
@@ -45,6 +46,10 @@ def status(args: argparse.Namespace) -> int:
         print(f"config   {info.config or 'defaults (no config file)'}")
         print(f"cameras  {info.devices} known, {info.online} online")
         print(f"jobs     {jobs['queued']} queued, {jobs['running']} running")
+        counts = info.telemetry_counts
+        dropped = sum(n for reason, n in counts.items() if reason != "accepted")
+        heard = f"{info.telemetry} ({counts.get('accepted', 0)} heard, {dropped} dropped)"
+        print(f"apps     {heard if info.telemetry else info.telemetry_problem or 'not heard'}")
         return EXIT_OK
 
     return run_client(args, work)
@@ -60,6 +65,7 @@ def devices(args: argparse.Namespace) -> int:
             print_json(answer)
             return EXIT_OK
         found: list[DeviceInfo] = read_reply(request, answer)
+        now = time.time()
         rows = [
             (
                 d.alias or "",
@@ -69,11 +75,12 @@ def devices(args: argparse.Namespace) -> int:
                 "yes" if d.online else "no",
                 when(d.last_seen),
                 d.flashed_app,
+                d.health.describe(now) if d.health else "",
             )
             for d in found
         ]
         print_table(
-            ("ALIAS", "MX ID", "ADDRESS", "STATE", "ONLINE", "LAST SEEN", "APP"),
+            ("ALIAS", "MX ID", "ADDRESS", "STATE", "ONLINE", "LAST SEEN", "APP", "APP HEALTH"),
             rows,
             "no cameras seen yet",
         )

@@ -81,6 +81,11 @@ def test_a_scripts_warning_reaches_oakd_logs_of_its_camera_and_health_follows(
     )
     assert "warning" not in job["message"], job  # its boot was reported
     wait_for(lambda: health(daemon, target.mxid) == "alive", 30, "heartbeats: alive")
+    text = daemon.cli("logs", target.mxid)
+    assert text.returncode == 0 and "greeter warn: hello" in text.stdout, text
+    assert "boot greeter@" in text.stdout
+    assert "apps     udp://0.0.0.0:" in daemon.cli("status").stdout
+    assert "alive" in daemon.cli("devices").stdout
     assert device(daemon, target.mxid)["health"]["app"] == hello["app"]
     fleet.command(f"fault {target.mxid} kill-app")  # the app hangs: no more heartbeats
     wait_for(lambda: health(daemon, target.mxid) == "silent", 30, "silent after the kill")
