@@ -177,14 +177,3 @@ def build(cls: type[T], data: Mapping[str, Any], path: str = "", lenient: bool =
     made = cls(**kwargs)
     finish = getattr(made, "finish", None)
     return finish(data) if finish is not None else made
-
-
-def to_plain(obj: Any) -> Any:
-    """A dataclass (or nesting of them) as plain JSON-ready values."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, (list, tuple)):
-        return [to_plain(v) for v in obj]
-    if isinstance(obj, dict):
-        return {k: to_plain(v) for k, v in obj.items()}
-    return obj

@@ -19,6 +19,35 @@ T = TypeVar("T")
 # whole-sector erases are the same, the waiting is shorter.
 FAST = {"write_speed": 100e6, "read_speed": 100e6, "reboot_s": 0.2}
 
+EXIT_POISONED = 70  # EX_SOFTWARE: a test process whose depthai state is broken exits with it
+LINK_THREAD = "EventRead"  # the name depthai's XLink gives a link's reader threads
+
+
+def _link_cpu() -> dict[str, int]:
+    """CPU ticks of each of this process's link reader threads, by thread id."""
+    ticks = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            if not (task / "comm").read_text().startswith(LINK_THREAD):
+                continue
+            fields = (task / "stat").read_text().rpartition(")")[2].split()
+            ticks[task.name] = int(fields[11]) + int(fields[12])  # utime + stime
+        except (OSError, ValueError, IndexError):
+            continue
+    return ticks
+
+
+def spinning_link_threads(sample_s: float = 0.3) -> list[str]:
+    """The link reader threads of this process that used a quarter of a core or more over
+    `sample_s` (a spinning one took 46 % of one beside two CPU hogs). With none left, the usual
+    case after a test, it costs no wait."""
+    before = _link_cpu()
+    if not before:
+        return []
+    time.sleep(sample_s)
+    ticks = os.sysconf("SC_CLK_TCK") * sample_s / 4
+    return [t for t, n in _link_cpu().items() if n - before.get(t, n) >= ticks]
+
 
 def wait_for(check: Callable[[], T], timeout: float, what: str, interval: float = 0.02) -> T:
     """Poll `check` until it returns something truthy; fail with `what` after `timeout` s."""

@@ -58,11 +58,6 @@ def from_wire(cls: type[T], data: Any, what: str = "reply") -> T:
     return typing.cast(T, read_as(cls, data, what))
 
 
-def list_from_wire(cls: type[T], data: Any, what: str = "reply") -> list[T]:
-    """Read `data` as a list of `cls` replies."""
-    return typing.cast(list[T], read_as(list[cls], data, what))  # type: ignore[valid-type]
-
-
 def read_as(tp: Any, data: Any, what: str = "reply") -> Any:
     """Read `data` as the annotation `tp` (a reply class, list[...] of one, ...)."""
     try:

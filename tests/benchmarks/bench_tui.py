@@ -11,7 +11,7 @@ How it measures:
 - `python -m oakd tui --socket ...` runs as a child process on a pty of the given size, exactly
   as a user runs it; this process plays the terminal and reads everything the TUI writes.
 - Progress events flow for the 32 running jobs, each at 10 per second (the daemon's limit,
-  oakd/protocol.py), i.e. 320 events/s.
+  oakd/protocol), i.e. 320 events/s.
 - Key to repaint: the cameras table is focused; each press of ↓ (then ↑) moves the cursor one
   row. The time is from writing the key to the pty until the TUI has written the newly
   highlighted row (its alias, which no other panel shows). Median and 95th percentile.
@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 from oakd.protocol import EVENT_JOB_PROGRESS
+from oakd.protocol.replies import JobPhase, JobProgress
 from tests.tui import data
 from tests.tui.standin import StandInDaemon
 
@@ -82,12 +83,7 @@ class Progress(threading.Thread):
             step += 1
             for n in range(RUNNING):
                 progress = ((step + n * 7) % 1000) / 1000
-                payload = {
-                    "id": 1000 + n,
-                    "device": data.mxid(first + n),
-                    "progress": progress,
-                    "phase": "writing",
-                }
+                payload = JobProgress(1000 + n, data.mxid(first + n), progress, JobPhase.WRITING)
                 self.daemon_.publish(EVENT_JOB_PROGRESS, payload)
                 self.sent += 1
             next_at += tick

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from oakd.worker.closing import close_within
+from tests.helpers import EXIT_POISONED
 
 STDERR = 2
-EXIT_POISONED = 70  # EX_SOFTWARE: depthai's state in this process is broken
 
 
 @dataclass(frozen=True)

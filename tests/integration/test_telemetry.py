@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from oakd.core import telemetry as wire
-from tests.helpers import DaemonProcess, wait_for, wait_online
+from tests.helpers import DaemonProcess, oakd, wait_for, wait_online
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -182,3 +182,23 @@ def test_datagrams_from_strangers_garbage_and_floods_are_dropped_and_counted(
     assert daemon.cli("status").returncode == 0  # still serving
     shown = daemon.cli("logs", fleet.cameras[0].mxid, "--json")
     assert shown.returncode == 0 and len(json.loads(shown.stdout)) <= 200  # bounded
+
+
+def test_a_project_that_says_telemetry_false_flashes_exactly_what_it_builds(
+    make_fleet: Any, make_daemon: Any, tmp_path: Path
+) -> None:
+    fleet = make_fleet(1)
+    camera = fleet.cameras[0]
+    path = project(tmp_path, HELLO)
+    daemon = make_daemon(
+        f'[[project]]\npath = "{path}"\ndevices = ["{camera.mxid}"]\ntelemetry = false\n'
+    )
+    wait_online(daemon, 1)
+    [job] = wait_for(
+        lambda: [j for j in daemon.request("jobs") if j["state"] == "done"], 120, "the flash"
+    )
+    assert "telemetry" not in job["params"]  # nothing added, so no boot report awaited
+    built = oakd("build", str(path), "--json", "--cache-dir", str(tmp_path / "cache"))
+    assert json.loads(built.stdout)["app_name"] == job["params"]["app_name"]  # the same package
+    wait_for(lambda: "hello" in " ".join(camera.status()["app"]["output"]), 30, "its script ran")
+    assert logs(daemon, camera.mxid) == []  # and it reports nothing
