@@ -202,3 +202,23 @@ def test_a_project_that_says_telemetry_false_flashes_exactly_what_it_builds(
     assert json.loads(built.stdout)["app_name"] == job["params"]["app_name"]  # the same package
     wait_for(lambda: "hello" in " ".join(camera.status()["app"]["output"]), 30, "its script ran")
     assert logs(daemon, camera.mxid) == []  # and it reports nothing
+
+
+def test_a_flash_whose_app_never_reports_booting_ends_done_with_a_warning(
+    make_fleet: Any, make_daemon: Any, tmp_path: Path
+) -> None:
+    fleet = make_fleet(1)
+    camera = fleet.cameras[0]
+    daemon = make_daemon("[telemetry]\nboot_timeout_s = 3\n")
+    wait_online(daemon, 1)
+    # The app is killed as it would start: the camera boots it, and nothing reports.
+    fleet.command(f"fault {camera.mxid} kill-app")
+    path = project(tmp_path, HELLO)
+    assert daemon.cli("watch", str(path), "--device", camera.mxid).returncode == 0
+    [job] = wait_for(
+        lambda: [j for j in daemon.request("jobs") if j["state"] == "done"], 120, "the flash"
+    )
+    assert "did not report booting within 3 s" in job["message"], job
+    assert job["result"]["boot_reported"] is False
+    wait_for(lambda: health(daemon, camera.mxid) == "no_report", 30, "no boot report")
+    assert "no boot report" in daemon.cli("devices").stdout
