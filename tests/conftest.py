@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
 import tempfile
@@ -32,6 +33,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 _SKIPPED: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _hard_deadline(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A deadline that holds when Python cannot run: a spinning depthai link thread can starve
+    every Python thread of the GIL (pytest-timeout's included; even a Thread.start blocks), so
+    faulthandler's C watchdog ends the worker 60 s past the test's timeout, with every thread's
+    stack: xdist fails the test as crashed and starts a fresh worker."""
+    marker = request.node.get_closest_marker("timeout")
+    limit = float(marker.args[0]) if marker and marker.args else 120.0
+    faulthandler.dump_traceback_later(limit + 60, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture(autouse=True)
