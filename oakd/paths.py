@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 SYSTEM_SOCKET = Path("/run/oakd/oakd.sock")
@@ -53,3 +54,16 @@ def cache_dir(explicit: str | None, env: dict[str, str] | None = None) -> Path:
         return Path(env["CACHE_DIRECTORY"].split(":")[0])
     base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
     return Path(base) / "oakd"
+
+
+TEMP_GLOB = ".*.tmp"  # what temporary_beside names: pruning finds a dead writer's leftovers
+
+
+def temporary_beside(final: Path) -> Path:
+    """A fresh name in `final`'s directory to write into before an atomic rename onto `final`.
+
+    Unique per writer, not per process id: builds run in PID namespaces of their own, where
+    every build is process 2, and two concurrent builds that shared a temporary name renamed
+    each other's file away (ENOENT in a CI run).
+    """
+    return final.with_name(f".{final.stem}.{secrets.token_hex(8)}.tmp")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from oakd.build.firmware import FirmwareCache
 from oakd.core.package import HASH_CHARS, MAGIC, package_sections
-from oakd.paths import cache_dir
+from oakd.paths import TEMP_GLOB, cache_dir, temporary_beside
 
 SUFFIX = ".dap"
 _KEY = re.compile(rf"^[0-9a-f]{{{HASH_CHARS},64}}$")  # a fingerprint, or its first HASH_CHARS
@@ -69,7 +69,7 @@ class PackageCache:
         """Have `write(temp_path)` write the package, then move it into place atomically."""
         self.root.mkdir(parents=True, exist_ok=True)
         final = self.path_for(key)
-        temp = final.with_name(f".{final.stem}.{os.getpid()}.tmp")
+        temp = temporary_beside(final)
         try:
             write(temp)
             package_sections(temp)  # depthai's writer does not report a short write
@@ -89,7 +89,7 @@ class PackageCache:
         protect = self.in_use()
         removed: list[Path] = []
         now = time.time()
-        for temp in self.root.glob(".*.tmp"):
+        for temp in self.root.glob(TEMP_GLOB):
             if now - temp.stat().st_mtime > STALE_TEMP_S:
                 temp.unlink(missing_ok=True)
                 removed.append(temp)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from oakd.core.package import HEADER_SIZE, MAGIC, SECTION, PackageError, Section, djb2, sections
+from oakd.paths import temporary_beside
 
 FIRMWARE = "__firmware"
 PIPELINE_ALIGN = 1024 * 1024
@@ -65,7 +66,7 @@ class FirmwareCache:
     def _store(self, key: str, firmware: CompressedFirmware) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         final = self.root / f"{key}-{firmware.checksum:08x}.zlib"
-        temp = self.root / f".{key}.{os.getpid()}.tmp"
+        temp = temporary_beside(final)
         try:
             temp.write_bytes(firmware.data)
             os.replace(temp, final)  # concurrent builds write the same bytes: either wins

@@ -121,3 +121,21 @@ def test_prints_and_a_main_block_do_not_matter(built: Built, tmp_path: Path) -> 
     assert result.fingerprint == built.result.fingerprint
     assert result.output.text == "building\n"
     assert not (project.path / "__pycache__").exists()
+
+
+def test_two_writers_of_one_package_at_once_both_get_it(built: Built, tmp_path: Path) -> None:
+    # Builds run in PID namespaces of their own, where each is process 2: two concurrent builds
+    # of one package (or of one compressed firmware) are two writers with the same pid. Here the
+    # second writes and renames before the first has renamed; both must end with the file.
+    data = built.result.package.read_bytes() if built.result.package else b""
+    cache = PackageCache(tmp_path / "c")
+    key = built.result.fingerprint
+    inner: list[Path] = []
+
+    def first(path: Path) -> None:
+        path.write_bytes(data)
+        inner.append(cache.store(key, lambda p: p.write_bytes(data)))
+
+    final = cache.store(key, first)
+    assert inner == [final] and final.read_bytes() == data
+    assert [p.name for p in (tmp_path / "c").iterdir()] == [final.name]
