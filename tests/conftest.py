@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from oakd.build.firmware import FirmwareCache, compress_package
 from oakd.emulator.process import Fleet
 from oakd.netns import enter_private_netns
+from tests import firmware
 from tests.helpers import EXIT_POISONED, FAST, DaemonProcess, spinning_link_threads
 
 _ISOLATION_FAILURE: str | None = None
@@ -33,6 +35,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 _SKIPPED: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _suite_firmware(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Where the suite's one compressed firmware goes (tests/firmware.py; made on first use)."""
+    firmware.set_root(tmp_path_factory, os.environ.get("PYTEST_XDIST_WORKER"))
 
 
 @pytest.fixture(autouse=True)
@@ -117,17 +125,21 @@ retries = {retries}
 
 @pytest.fixture(scope="session")
 def dap_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real compressed package of a Script-node pipeline (~10.7 MB), built once."""
+    """A real compressed package of a Script-node pipeline (~10.7 MB), built once: depthai's
+    uncompressed package with the suite's compressed firmware, byte for byte what depthai's
+    compress=True makes (tests/build/test_firmware.py)."""
     import depthai as dai
 
     pipeline = dai.Pipeline()
     script = pipeline.create(dai.node.Script)
     script.setScript("import time\nwhile True:\n    time.sleep(1)\n")
-    data = dai.DeviceBootloader.createDepthaiApplicationPackage(
-        pipeline, compress=True, applicationName="engine-test"
+    root = tmp_path_factory.mktemp("dap")
+    raw, path = root / "engine-test.raw", root / "engine-test.dap"
+    dai.DeviceBootloader.saveDepthaiApplicationPackage(
+        raw, pipeline, compress=False, applicationName="engine-test"
     )
-    path = tmp_path_factory.mktemp("dap") / "engine-test.dap"
-    path.write_bytes(bytes(data))
+    path.write_bytes(compress_package(raw.read_bytes(), FirmwareCache(firmware.firmware_dir())))
+    raw.unlink()
     return path
 
 

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from tests import firmware
+
 T = TypeVar("T")
 
 # Emulated cameras that write and read at 100 MB/s and reboot in 0.2 s: the protocol and the
@@ -103,6 +105,8 @@ class DaemonProcess:
         ]
         if config:
             args += ["--config", str(config)]
+        # As a user's cache holds it after the first build (tests/firmware.py).
+        firmware.seed(root / "cache" / "packages" / "firmware")
         self._log = open(self.log_path, "a")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "oakd", *args, *extra],

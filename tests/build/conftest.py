@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from oakd.build import BuildOptions, BuildResult, PackageCache, Project, build_project_sync
+from tests import firmware
 from tests.build.projects import write_project
 
 
@@ -26,6 +27,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     root = tmp_path_factory.mktemp("built")
     project = Project(write_project(root / "src"))
     cache = PackageCache(root / "cache")
+    firmware.seed(cache.firmware.root)  # tests/firmware.py
     result = build_project_sync(project, BuildOptions(), cache)
     assert result.ok, result.failure
     return Built(project, cache, result)

@@ -15,6 +15,7 @@ from oakd.build.firmware import FirmwareCache, compress_package
 from oakd.core import delta as rules
 from oakd.core.package import APP_OFFSET, inspect_package
 from oakd.emulator.state import CameraState
+from tests import firmware as suite_firmware
 from tests.helpers import DaemonProcess, devices, wait_for, wait_online
 
 pytestmark = pytest.mark.timeout(400)
@@ -29,6 +30,7 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
 
     root = tmp_path_factory.mktemp("delta-packages")
     firmware = FirmwareCache(root / "firmware")
+    suite_firmware.seed(firmware.root)  # the default firmware compressed once (tests/firmware.py)
 
     def make(
         name: str, script: str = "x = 1", nodes: int = 1, board: bool = False, asset: bytes = b""
