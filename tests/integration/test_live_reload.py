@@ -172,7 +172,12 @@ def test_bad_builds_flash_nothing_and_the_daemon_carries_on(
             "def create_pipeline():\n    raise ValueError('no camera config')\n",
             "exception",
         ),
-        "endless loop": ("def create_pipeline():\n    while True:\n        pass\n", "timeout"),
+        # Sleeping, not spinning: the time limit is the same, and a busy loop for the whole
+        # limit (tests/build/test_bad_input.py has one) would take a core from the other tests.
+        "endless loop": (
+            "import time\n\ndef create_pipeline():\n    while True:\n        time.sleep(1)\n",
+            "timeout",
+        ),
         "xlinkout": (
             "import depthai as dai\n\ndef create_pipeline():\n    p = dai.Pipeline()\n"
             "    x = p.create(dai.node.XLinkOut)\n    x.setStreamName('frames')\n    return p\n",
