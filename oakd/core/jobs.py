@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from oakd.core.package import APP_OFFSET, HEADER_SIZE
 from oakd.errors import ErrorCode, OakdError
 
 
@@ -84,7 +85,7 @@ SLOWEST_WRITE_BPS = 100_000
 SLOWEST_READ_BPS = 1_000_000
 FIXED_S = 120.0  # connecting (depthai waits up to 15 s for a reboot), rebooting, coming back
 WRITTEN = {  # bytes each non-flash job writes at the most
-    JobKind.FACTORY_RESET: 8 * 1024 * 1024 + 512,
+    JobKind.FACTORY_RESET: APP_OFFSET + HEADER_SIZE,  # all below the app, and its header
     JobKind.BOOTLOADER_UPDATE: 4 * 1024 * 1024,
     JobKind.CLEAR_APP: 64 * 1024,
     JobKind.CLEAR_CONFIG: 16 * 1024,
