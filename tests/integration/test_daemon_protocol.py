@@ -5,12 +5,28 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
+import shutil
 import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from oakd.protocol import MAX_FRAME, PROTOCOL_VERSION
 from tests.helpers import DaemonProcess, RawClient, oakd
+
+
+@pytest.fixture(scope="module")
+def daemon() -> Iterator[DaemonProcess]:
+    """One daemon for this module's tests (per xdist worker): they only talk to it, and each
+    leaves it serving as it found it (most end by checking so). The tests that stop it or
+    need an empty state dir make their own."""
+    root = Path(tempfile.mkdtemp(prefix="oakd-", dir="/tmp"))
+    proc = DaemonProcess(root).wait_ready()
+    yield proc
+    proc.stop()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def still_serving(daemon: DaemonProcess) -> None:
@@ -144,7 +160,8 @@ def test_socket_is_private_to_the_user(daemon: DaemonProcess) -> None:
     assert stat.S_IMODE(os.stat(daemon.socket).st_mode) == 0o600
 
 
-def test_sigterm_removes_the_socket_and_closes_the_database(daemon: DaemonProcess) -> None:
+def test_sigterm_removes_the_socket_and_closes_the_database(short_tmp: Path) -> None:
+    daemon = DaemonProcess(short_tmp).wait_ready()
     assert daemon.stop() == 0
     assert not daemon.socket.exists()
     # SQLite removes the WAL file when the last connection closes cleanly.
