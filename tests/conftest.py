@@ -87,7 +87,28 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+# Modules of long tests (10-50 s each: many flashes, builds, a whole demo), run first: xdist
+# hands tests out in collection order, and a long test drawn last kept one worker busy while
+# the others had nothing left (the same order on every worker, as xdist requires).
+LONG_FIRST = (
+    "build/test_firmware.py",
+    "tui/test_demo_tmux.py",
+    "integration/test_delta.py",
+    "integration/test_live_reload.py",
+    "integration/test_daemons_mdns.py",
+    "integration/test_telemetry.py",
+    "integration/test_engine.py",
+    "emulator/test_depthai_timing.py",
+)
+
+
+def _long_first(item: pytest.Item) -> int:
+    path = Path(str(item.fspath)).relative_to(Path(__file__).parent).as_posix()
+    return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_long_first)  # stable: the rest keep their order
     unit_dir = Path(__file__).parent / "unit"
     for item in items:
         # Everything outside tests/unit may open IP sockets (emulator, discovery, depthai).
