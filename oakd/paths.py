@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 SYSTEM_SOCKET = Path("/run/oakd/oakd.sock")
@@ -66,4 +65,4 @@ def temporary_beside(final: Path) -> Path:
     every build is process 2, and two concurrent builds that shared a temporary name renamed
     each other's file away (ENOENT in a CI run).
     """
-    return final.with_name(f".{final.stem}.{secrets.token_hex(8)}.tmp")
+    return final.with_name(f".{final.stem}.{os.urandom(8).hex()}.tmp")
