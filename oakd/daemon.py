@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from oakd import __version__
-from oakd.build.cache import PackageCache
+from oakd.build.cache import PackageCache, packages_dir
 from oakd.build.confine import Shield
 from oakd.config import Config, load_config
 from oakd.core.registry import DeviceRegistry
@@ -113,7 +113,7 @@ class Daemon:
         # One cache for built and sent packages; pruning keeps what the engine still needs and
         # the builds a rollback may go back to (core/history.py).
         packages = PackageCache(
-            cache / "packages",
+            packages_dir(cache),
             in_use=lambda: engine.packages_in_use() | {Path(b.package) for b in store.builds()},
         )
         telemetry = TelemetryService(self.registry, store, bus, lambda: self.config)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import faulthandler
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,13 @@ from oakd.build.firmware import FirmwareCache, compress_package
 from oakd.emulator.process import Fleet
 from oakd.netns import enter_private_netns
 from tests import firmware
-from tests.helpers import EXIT_POISONED, FAST, DaemonProcess, spinning_link_threads
+from tests.helpers import (
+    EXIT_POISONED,
+    FAST,
+    DaemonProcess,
+    short_tempdir,
+    spinning_link_threads,
+)
 
 _ISOLATION_FAILURE: str | None = None
 
@@ -123,9 +127,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def short_tmp() -> Iterator[Path]:
     """A temp dir with a short path: Unix socket paths are limited to 107 bytes."""
-    path = Path(tempfile.mkdtemp(prefix="oakd-", dir="/tmp"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+    with short_tempdir() as path:
+        yield path
 
 
 @pytest.fixture

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+from oakd.build.cache import PackageCache, packages_dir
 from tests import firmware
 
 T = TypeVar("T")
@@ -49,6 +53,16 @@ def spinning_link_threads(sample_s: float = 0.3) -> list[str]:
     time.sleep(sample_s)
     ticks = os.sysconf("SC_CLK_TCK") * sample_s / 4
     return [t for t, n in _link_cpu().items() if n - before.get(t, n) >= ticks]
+
+
+@contextlib.contextmanager
+def short_tempdir() -> Iterator[Path]:
+    """A temp dir with a short path (Unix socket paths are limited to 107 bytes), removed after."""
+    path = Path(tempfile.mkdtemp(prefix="oakd-", dir="/tmp"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def wait_for(check: Callable[[], T], timeout: float, what: str, interval: float = 0.02) -> T:
@@ -106,7 +120,7 @@ class DaemonProcess:
         if config:
             args += ["--config", str(config)]
         # As a user's cache holds it after the first build (tests/firmware.py).
-        firmware.seed(root / "cache" / "packages" / "firmware")
+        firmware.seed(PackageCache(packages_dir(root / "cache")).firmware.root)
         self._log = open(self.log_path, "a")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "oakd", *args, *extra],

@@ -27,9 +27,14 @@ _KEY = re.compile(rf"^[0-9a-f]{{{HASH_CHARS},64}}$")  # a fingerprint, or its fi
 STALE_TEMP_S = 3600.0  # a temporary file this old belongs to a build that died
 
 
+def packages_dir(cache: Path) -> Path:
+    """Where the packages live in an oakd cache directory (--cache-dir)."""
+    return cache / "packages"
+
+
 def default_cache_dir(env: dict[str, str] | None = None) -> Path:
     """<oakd's cache directory>/packages (see oakd.paths.cache_dir)."""
-    return cache_dir(None, env) / "packages"
+    return packages_dir(cache_dir(None, env))
 
 
 class PackageCache:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
-import shutil
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from oakd.protocol import MAX_FRAME, PROTOCOL_VERSION
-from tests.helpers import DaemonProcess, RawClient, oakd
+from tests.helpers import DaemonProcess, RawClient, oakd, short_tempdir
 
 
 @pytest.fixture(scope="module")
@@ -22,11 +20,10 @@ def daemon() -> Iterator[DaemonProcess]:
     """One daemon for this module's tests (per xdist worker): they only talk to it, and each
     leaves it serving as it found it (most end by checking so). The tests that stop it or
     need an empty state dir make their own."""
-    root = Path(tempfile.mkdtemp(prefix="oakd-", dir="/tmp"))
-    proc = DaemonProcess(root).wait_ready()
-    yield proc
-    proc.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    with short_tempdir() as root:
+        proc = DaemonProcess(root).wait_ready()
+        yield proc
+        proc.stop()
 
 
 def still_serving(daemon: DaemonProcess) -> None:

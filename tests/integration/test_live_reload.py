@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from oakd.build.cache import packages_dir
 from oakd.core.package import HASH_CHARS, inspect_package
 from oakd.emulator.fleet import mxid_for_index
 from tests.helpers import DaemonProcess, RawClient, job_states, wait_for, wait_online
@@ -95,7 +96,7 @@ def test_save_flashes_changes_and_ignores_what_does_not_matter(
     first = next_build(daemon, project, 0)
     assert first["ok"] and first["flashed"] == ids
     wait_for(lambda: all_done(daemon), 120, "the first flashes")
-    packages = daemon.root / "cache" / "packages"
+    packages = packages_dir(daemon.root / "cache")
     made = sorted(packages.glob("*.dap"))
     assert len(made) == 1
 
