@@ -3,47 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
-from types import ModuleType
 
 from oakd import __version__
-from oakd.cli import (
-    build_cmd,
-    daemon_cmd,
-    daemons_cmd,
-    demo_cmd,
-    device_cmds,
-    dial_cmd,
-    events_cmd,
-    logs_cmd,
-    project_cmds,
-    query,
-    service_cmd,
-    tui_cmd,
-)
-from oakd.emulator import cli as emulate_cmd
-
-# Each module has `register(subparsers)`, which adds its parsers and sets `func` on them.
-COMMAND_MODULES: tuple[ModuleType, ...] = (
-    demo_cmd,
-    daemon_cmd,
-    daemons_cmd,
-    query,
-    device_cmds,
-    project_cmds,
-    events_cmd,
-    logs_cmd,
-    build_cmd,
-    service_cmd,
-    emulate_cmd,
-    tui_cmd,
-    dial_cmd,
-)
+from oakd.cli.commands import COMMANDS, command_modules
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line, for `main` and for tests that check usage errors."""
+def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line: every command's parser, or only those of `commands`' modules, the
+    other commands named (what `main` builds, so that a command loads only its own module)."""
     parser = argparse.ArgumentParser(
         prog="oakd",
         description="Develop standalone-mode pipelines on Luxonis OAK PoE cameras.",
@@ -58,14 +28,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="the daemon of a client command on another host (see `oakd status --help`)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    modules = command_modules() if commands is None else {COMMANDS[c][0] for c in commands}
+    for module in modules:
+        importlib.import_module(module).register(sub)
+    for name, (_, text) in COMMANDS.items():
+        if name not in sub.choices:  # named only, for `oakd --help`: it takes no options
+            sub.add_parser(name, help=text, add_help=False)
     return parser
+
+
+def _command_of(argv: Sequence[str]) -> str:
+    """The command `argv` runs, read by a parser that loads no command's module: it also
+    answers `oakd --help`, `--version` and a missing or unknown command, as the whole one
+    would."""
+    args, _ = build_parser(commands=()).parse_known_args(argv)
+    name: str = args.command
+    return name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the return value is the process exit code (see oakd.cli.exits)."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(commands=[_command_of(argv)])
     args = parser.parse_args(argv)
     if args.global_host and not getattr(args, "client_command", False):
         parser.error(f"--host: `oakd {args.command}` runs here, it is no client of a daemon")

@@ -7,9 +7,10 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from oakd.build.project import DEFAULT_ENTRY, Project
+from oakd.cli.commands import Commands, add_command
 from oakd.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -26,11 +27,11 @@ if TYPE_CHECKING:
     from oakd.config import Config, ProjectEntry
 
 
-def register(sub: Any) -> None:
+def register(sub: Commands[argparse.ArgumentParser]) -> None:
     """Add `oakd build`."""
-    p: argparse.ArgumentParser = sub.add_parser(
+    p: argparse.ArgumentParser = add_command(
+        sub,
         "build",
-        help="build a pipeline project into an application package (.dap); no daemon needed",
         description="Run DIR's entry file in a child process (time and memory limits), check "
         "the pipeline can run standalone, and make its application package, or reuse the "
         "cached one when nothing that matters changed.",

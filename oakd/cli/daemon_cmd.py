@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
+from oakd.cli.commands import Commands, add_command
 from oakd.cli.common import EXIT_OK, exit_code, fail
 from oakd.errors import ConfigError, OakdError
 from oakd.logs import LOG_LEVELS, setup_logging
 from oakd.paths import cache_dir, daemon_socket, state_dir
 
 
-def register(sub: Any) -> None:
+def register(sub: Commands[argparse.ArgumentParser]) -> None:
     """Add `oakd daemon`."""
-    p: argparse.ArgumentParser = sub.add_parser(
-        "daemon", help="run the daemon in the foreground (logs to stderr)"
-    )
+    p: argparse.ArgumentParser = add_command(sub, "daemon")
     p.add_argument("--config", metavar="FILE", help="config file (default: $OAKD_CONFIG, ...)")
     p.add_argument("--socket", metavar="PATH", help="socket to serve (default: $OAKD_SOCKET, ...)")
     p.add_argument(

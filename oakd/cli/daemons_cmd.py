@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-from typing import Any
 
+from oakd.cli.commands import Commands, add_command
 from oakd.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -23,11 +23,11 @@ from oakd.cli.common import (
 DEFAULT_TIMEOUT_S = 3.0
 
 
-def register(sub: Any) -> None:
+def register(sub: Commands[argparse.ArgumentParser]) -> None:
     """Add `oakd daemons`."""
-    p: argparse.ArgumentParser = sub.add_parser(
+    p: argparse.ArgumentParser = add_command(
+        sub,
         "daemons",
-        help="the oakd daemons announced on the LAN (mDNS), with the --host URL for each",
         description="Browses for _oakd._tcp.local. for a few seconds and lists what answers.",
     )
     p.add_argument("--json", action="store_true", help="print JSON for scripts")

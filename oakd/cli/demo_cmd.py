@@ -5,19 +5,20 @@ from __future__ import annotations
 import argparse
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from oakd.cli.commands import Commands, add_command
 from oakd.cli.common import EXIT_FAILED, EXIT_OK, fail
 
 if TYPE_CHECKING:
     from oakd.demo.ending import Ending
 
 
-def register(sub: Any) -> None:
+def register(sub: Commands[argparse.ArgumentParser]) -> None:
     """Add `oakd demo`."""
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "demo",
-        help="try oakd without a camera: emulated cameras, a daemon and the TUI",
         description="Everything runs in a private loopback-only network namespace and stops "
         "when you quit the TUI.",
     )

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from oakd.cli.commands import Commands, add_command
 from oakd.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -52,15 +53,15 @@ if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
     from oakd.client import Client
 
 
-def register(sub: Any) -> None:
+def register(sub: Commands[argparse.ArgumentParser]) -> None:
     """Add the commands that change cameras."""
-    p = sub.add_parser("inspect", help="read a camera's bootloader, memory, app and network config")
+    p = add_command(sub, "inspect")
     p.add_argument("device", help="MX ID, unique prefix, address or alias")
     p.add_argument("--yes", action="store_true", help="inspect even if it stops a running app")
     add_client_options(p)
     p.set_defaults(func=inspect)
 
-    p = sub.add_parser("flash", help="flash a package (.dap) or a project to cameras")
+    p = add_command(sub, "flash")
     p.add_argument("devices", nargs="+", metavar="DEVICE")
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--dap", metavar="FILE", help="an application package")
@@ -71,24 +72,20 @@ def register(sub: Any) -> None:
     add_client_options(p)
     p.set_defaults(func=flash)
 
-    p = sub.add_parser("cancel", help="cancel a queued job")
+    p = add_command(sub, "cancel")
     p.add_argument("job", type=int)
     add_client_options(p)
     p.set_defaults(func=cancel)
 
-    for name, text in (
-        ("reset", "factory reset: rewrite the bootloader, erase app and config"),
-        ("clear", "erase the flashed app (--config: the network config instead)"),
-        ("bootloader-update", "flash the bootloader embedded in this depthai"),
-    ):
-        p = sub.add_parser(name, help=text)
+    for name in ("reset", "clear", "bootloader-update"):
+        p = add_command(sub, name)
         p.add_argument("device")
         if name == "clear":
             p.add_argument("--config", action="store_true", help="erase the bootloader config")
         _destructive_options(p)
         p.set_defaults(func=destructive)
 
-    p = sub.add_parser("netconfig", help="write a camera's network config")
+    p = add_command(sub, "netconfig")
     p.add_argument("device")
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--dhcp", action="store_true", help="get an address by DHCP")

@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+
+from oakd.cli.commands import Commands, add_command
 
 
-def register(sub: Any) -> None:
+def register(sub: Commands[argparse.ArgumentParser]) -> None:
     """Add `oakd dial-stdio`."""
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "dial-stdio",
-        help="join stdin/stdout to the daemon's socket (what `--host ssh://...` runs there)",
         description="Copies stdin to the local daemon's socket and its answers to stdout, "
         "until either side closes. Exit 3 when no daemon is there.",
     )

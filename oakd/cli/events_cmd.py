@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from oakd.cli.commands import Commands, add_command
 from oakd.cli.common import EXIT_OK, add_client_options, run_client
 from oakd.core.jobs import JobKind, JobState
 from oakd.protocol import (
@@ -40,12 +41,9 @@ if TYPE_CHECKING:
 Keep = Callable[[str, Any], bool]
 
 
-def register(sub: Any) -> None:
+def register(sub: Commands[argparse.ArgumentParser]) -> None:
     """Add `oakd events`."""
-    p = sub.add_parser(
-        "events",
-        help="stream what the daemon does as it happens: builds, flashes, cameras, its log",
-    )
+    p = add_command(sub, "events")
     p.add_argument(
         "--topic",
         action="append",

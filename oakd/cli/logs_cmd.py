@@ -15,6 +15,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from oakd.cli.commands import Commands, add_command
 from oakd.cli.common import EXIT_OK, EXIT_USAGE, add_client_options, print_json, run_client
 from oakd.protocol import EVENT_APP_LOG, Logs, read_event, read_reply
 from oakd.protocol.replies import AppLogLine
@@ -26,9 +27,9 @@ _AGO = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def register(sub: Any) -> None:
+def register(sub: Commands[argparse.ArgumentParser]) -> None:
     """Add `oakd logs`."""
-    p = sub.add_parser("logs", help="what a camera's app reported: boots, log lines, crashes")
+    p = add_command(sub, "logs")
     p.add_argument("device", metavar="DEVICE", help="MX ID or alias")
     p.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
     p.add_argument(

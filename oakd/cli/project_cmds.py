@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from oakd.cli.commands import Commands, add_command
 from oakd.cli.common import EXIT_OK, add_client_options, print_json, print_table, run_client, when
 from oakd.protocol import Builds, ListDevices, ListProjects, Rollback, Unwatch, Watch, read_reply
 from oakd.protocol.replies import OUT_OF_SYNC, BuildInfo, DeviceInfo, ProjectInfo
@@ -16,9 +17,9 @@ if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
     from oakd.client import Client
 
 
-def register(sub: Any) -> None:
+def register(sub: Commands[argparse.ArgumentParser]) -> None:
     """Add the project commands."""
-    p = sub.add_parser("watch", help="flash a project to cameras whenever its code changes")
+    p = add_command(sub, "watch")
     p.add_argument("path", metavar="DIR")
     p.add_argument(
         "--device",
@@ -38,20 +39,18 @@ def register(sub: Any) -> None:
     )
     add_client_options(p)
     p.set_defaults(func=watch)
-    p = sub.add_parser("unwatch", help="stop watching a project")
+    p = add_command(sub, "unwatch")
     p.add_argument("path", metavar="DIR")
     add_client_options(p)
     p.set_defaults(func=unwatch)
-    p = sub.add_parser("projects", help="the watched projects and their last build")
+    p = add_command(sub, "projects")
     add_client_options(p)
     p.set_defaults(func=projects)
-    p = sub.add_parser("builds", help="a project's last good builds: when, app, size, what changed")
+    p = add_command(sub, "builds")
     p.add_argument("path", metavar="DIR")
     add_client_options(p)
     p.set_defaults(func=builds)
-    p = sub.add_parser(
-        "rollback", help="flash a camera the build before the one it runs (of its project)"
-    )
+    p = add_command(sub, "rollback")
     p.add_argument("device", metavar="DEVICE")
     p.add_argument(
         "--project", metavar="DIR", help="the project (default: the watched one that flashes it)"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from oakd.cli.commands import Commands, add_command
 from oakd.cli.common import EXIT_OK, add_client_options, print_json, print_table, run_client, when
 from oakd.core.jobs import JobState
 from oakd.protocol import ListDevices, ListJobs, Status, read_reply
@@ -15,15 +16,15 @@ if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
     from oakd.client import Client
 
 
-def register(sub: Any) -> None:
+def register(sub: Commands[argparse.ArgumentParser]) -> None:
     """Add the read-only commands."""
-    p = sub.add_parser("status", help="the daemon's version, uptime and counts")
+    p = add_command(sub, "status")
     add_client_options(p)
     p.set_defaults(func=status)
-    p = sub.add_parser("devices", help="the cameras the daemon has seen")
+    p = add_command(sub, "devices")
     add_client_options(p)
     p.set_defaults(func=devices)
-    p = sub.add_parser("jobs", help="queued, running and recent jobs")
+    p = add_command(sub, "jobs")
     add_client_options(p)
     p.add_argument("--limit", type=int, default=50, help="how many jobs at most (default 50)")
     p.set_defaults(func=jobs)

@@ -10,19 +10,17 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
+from oakd.cli.commands import Commands, add_command
 from oakd.cli.common import EXIT_FAILED, EXIT_OK, fail
 from oakd.units import render
 
 SYSTEM_UNIT_DIR = Path("/etc/systemd/system")
 
 
-def register(sub: Any) -> None:
+def register(sub: Commands[argparse.ArgumentParser]) -> None:
     """Add `oakd service`."""
-    p: argparse.ArgumentParser = sub.add_parser(
-        "service", help="install or remove the systemd units for this installation"
-    )
+    p: argparse.ArgumentParser = add_command(sub, "service")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     for action, text in (("install", "write and enable the units"), ("uninstall", "undo it")):
         a = actions.add_parser(action, help=text)

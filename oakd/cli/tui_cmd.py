@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
+from oakd.cli.commands import Commands, add_command
 from oakd.cli.common import (
     EXIT_NO_DAEMON,
     EXIT_OK,
@@ -16,11 +16,11 @@ from oakd.cli.common import (
 from oakd.errors import OakdError
 
 
-def register(sub: Any) -> None:
+def register(sub: Commands[argparse.ArgumentParser]) -> None:
     """Add `oakd tui`."""
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "tui",
-        help="the keyboard-driven terminal UI: cameras, jobs, projects and log, live",
         description="Connects to the daemon (its socket here, or --host over ssh) and keeps "
         "reconnecting if it restarts. --host again for each further daemon: all their cameras "
         "and jobs in one table, with a host column.",

@@ -18,8 +18,9 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from oakd.cli.commands import Commands, add_command
 from oakd.emulator import flash as fl
 from oakd.emulator.identity import DEFAULT_FIRST_IP
 
@@ -96,11 +97,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def register(sub: Any) -> None:
+def register(sub: Commands[argparse.ArgumentParser]) -> None:
     """Add `oakd emulate` to the command line."""
-    p: argparse.ArgumentParser = sub.add_parser(
+    p: argparse.ArgumentParser = add_command(
+        sub,
         "emulate",
-        help="run emulated OAK PoE cameras",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
