@@ -12,14 +12,13 @@ from oakd.errors import DaemonUnreachable, ErrorCode, ProtocolError, RemoteError
 from oakd.protocol import (
     EVENT_TOPICS,
     PROTOCOL_VERSION,
-    Hello,
     Request,
-    Subscribe,
     decode,
     encode,
     make_request,
     read_reply,
 )
+from oakd.protocol.session import Hello, Subscribe
 from oakd.transport import Transport, UnixTransport, unreachable
 
 __all__ = ["Client", "unreachable"]  # unreachable: for the TUI's own messages

@@ -20,16 +20,10 @@ from textual.message_pump import MessagePump
 
 from oakd.client import Client, unreachable
 from oakd.errors import DaemonUnreachable, ErrorCode, OakdError, ProtocolError, RemoteError
-from oakd.protocol import (
-    ListDevices,
-    ListJobs,
-    ListProjects,
-    Request,
-    Status,
-    read_event,
-    read_reply,
-)
-from oakd.protocol.replies import DeviceInfo, JobInfo, ProjectInfo, StatusInfo
+from oakd.protocol import Request, read_event, read_reply
+from oakd.protocol.replies import DeviceInfo, JobInfo, ProjectInfo
+from oakd.protocol.requests import ListDevices, ListJobs, ListProjects
+from oakd.protocol.session import Status, StatusInfo
 from oakd.remote import SshTarget, parse_url
 from oakd.ssh import SshTransport
 

@@ -8,7 +8,8 @@ from typing import Any
 from rich.text import Text
 
 from oakd.core.versions import Version
-from oakd.protocol.replies import DeviceInfo, JobInfo, JobState, ProjectInfo, to_wire
+from oakd.protocol.replies import DeviceInfo, JobInfo, JobState, ProjectInfo
+from oakd.protocol.typed import to_wire
 from tui import model
 from tui.clock import Clock
 

@@ -20,18 +20,18 @@ from textual.message import Message
 from textual.screen import Screen
 
 from oakd.errors import ErrorCode, OakdError
-from oakd.protocol import (
+from oakd.protocol import Request
+from oakd.protocol.replies import DeviceInfo, DeviceState, JobInfo, ProjectInfo
+from oakd.protocol.requests import (
     Cancel,
     Flash,
     Inspect,
     Logs,
     NetworkConfig,
-    Request,
     Rollback,
     Unwatch,
     Watch,
 )
-from oakd.protocol.replies import DeviceInfo, DeviceState, JobInfo, ProjectInfo
 from tui import hosts, model
 from tui.messages import DeviceAnswered, JobsAnswered, ProjectUnwatched, ProjectWatched
 from tui.operations import OPERATIONS, inspect_confirmation, network_confirmation

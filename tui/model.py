@@ -12,14 +12,8 @@ import os
 
 from oakd.build.limits import short_size
 from oakd.core.versions import Version
-from oakd.protocol.replies import (
-    BuildSummary,
-    DeviceInfo,
-    JobInfo,
-    JobState,
-    NetworkFacts,
-    StatusInfo,
-)
+from oakd.protocol.replies import BuildSummary, DeviceInfo, JobInfo, JobState, NetworkFacts
+from oakd.protocol.session import StatusInfo
 
 JOB_KIND_NAMES = {
     "flash_package": "flash .dap",

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from oakd.core.jobs import ERASES, JobKind, Loss
-from oakd.protocol import BootloaderUpdate, ClearApp, ClearConfig, FactoryReset, Request
+from oakd.protocol import Request
 from oakd.protocol.replies import DeviceInfo, DeviceState
+from oakd.protocol.requests import BootloaderUpdate, ClearApp, ClearConfig, FactoryReset
 from tui import model
 
 FALLBACK = "it falls back to DHCP, or to 169.254.1.222 without a DHCP server"

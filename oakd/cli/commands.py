@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "oakd.cli.daemons_cmd",
         "the oakd daemons announced on the LAN (mDNS), with the --host URL for each",
     ),
-    "status": ("oakd.cli.query", "the daemon's version, uptime and counts"),
+    "status": ("oakd.cli.status_cmd", "the daemon's version, uptime and counts"),
     "devices": ("oakd.cli.query", "the cameras the daemon has seen"),
     "jobs": ("oakd.cli.query", "queued, running and recent jobs"),
     "inspect": (

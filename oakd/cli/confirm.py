@@ -14,7 +14,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from oakd.errors import ErrorCode, RemoteError
-from oakd.protocol import Request, confirmation_subject
+from oakd.protocol import Request
+from oakd.protocol.requests import confirmation_subject
 
 if TYPE_CHECKING:
     from oakd.client import Client

@@ -21,9 +21,17 @@ from oakd.cli.common import (
 )
 from oakd.cli.confirm import call_confirmed
 from oakd.core.jobs import JobState
-from oakd.protocol import (
-    EVENT_JOB_CHANGED,
-    EVENT_JOB_PROGRESS,
+from oakd.protocol import EVENT_JOB_CHANGED, EVENT_JOB_PROGRESS, Request, read_event, read_reply
+from oakd.protocol.replies import (
+    ApplicationFacts,
+    BootloaderFacts,
+    DeviceInfo,
+    Inspection,
+    JobInfo,
+    JobProgress,
+    MemoryFacts,
+)
+from oakd.protocol.requests import (
     BootloaderUpdate,
     Cancel,
     ClearApp,
@@ -33,18 +41,6 @@ from oakd.protocol import (
     Inspect,
     ListJobs,
     NetworkConfig,
-    Request,
-    read_event,
-    read_reply,
-)
-from oakd.protocol.replies import (
-    ApplicationFacts,
-    BootloaderFacts,
-    DeviceInfo,
-    Inspection,
-    JobInfo,
-    JobProgress,
-    MemoryFacts,
 )
 
 CANCELLED = "cancelled: nothing was sent"  # the person said no at the [y/N]

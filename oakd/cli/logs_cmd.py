@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from oakd.cli.commands import Commands, add_command
 from oakd.cli.common import EXIT_OK, EXIT_USAGE, add_client_options, print_json, run_client
-from oakd.protocol import EVENT_APP_LOG, Logs, read_event, read_reply
+from oakd.protocol import EVENT_APP_LOG, read_event, read_reply
 from oakd.protocol.replies import AppLogLine
+from oakd.protocol.requests import Logs
 
 if TYPE_CHECKING:
     from oakd.client import Client
@@ -112,7 +113,7 @@ def show(entry: AppLogLine, raw: Any = None) -> None:
 
 
 async def _mxid(client: Client, ref: str) -> str:
-    from oakd.protocol import ListDevices
+    from oakd.protocol.requests import ListDevices
 
     for device in await client.ask(ListDevices()):
         if ref in (device.id, device.alias):

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 from oakd.cli.commands import Commands, add_command
 from oakd.cli.common import EXIT_OK, add_client_options, print_json, print_table, run_client, when
-from oakd.protocol import Builds, ListDevices, ListProjects, Rollback, Unwatch, Watch, read_reply
+from oakd.protocol import read_reply
 from oakd.protocol.replies import OUT_OF_SYNC, BuildInfo, DeviceInfo, ProjectInfo
+from oakd.protocol.requests import Builds, ListDevices, ListProjects, Rollback, Unwatch, Watch
 
 if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
     from oakd.client import Client

@@ -1,4 +1,4 @@
-"""`oakd status`, `oakd devices`, `oakd jobs`: read-only views of the daemon."""
+"""`oakd devices`, `oakd jobs`: read-only views of the daemon (`oakd status`: status_cmd.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 from oakd.cli.commands import Commands, add_command
 from oakd.cli.common import EXIT_OK, add_client_options, print_json, print_table, run_client, when
 from oakd.core.jobs import JobState
-from oakd.protocol import ListDevices, ListJobs, Status, read_reply
-from oakd.protocol.replies import DeviceInfo, JobInfo, StatusInfo
+from oakd.protocol import read_reply
+from oakd.protocol.replies import DeviceInfo, JobInfo
+from oakd.protocol.requests import ListDevices, ListJobs
 
 if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
     from oakd.client import Client
@@ -18,9 +19,6 @@ if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
 
 def register(sub: Commands[argparse.ArgumentParser]) -> None:
     """Add the read-only commands."""
-    p = add_command(sub, "status")
-    add_client_options(p)
-    p.set_defaults(func=status)
     p = add_command(sub, "devices")
     add_client_options(p)
     p.set_defaults(func=devices)
@@ -28,32 +26,6 @@ def register(sub: Commands[argparse.ArgumentParser]) -> None:
     add_client_options(p)
     p.add_argument("--limit", type=int, default=50, help="how many jobs at most (default 50)")
     p.set_defaults(func=jobs)
-
-
-def status(args: argparse.Namespace) -> int:
-    """Print the daemon's status."""
-
-    async def work(client: Client) -> int:
-        request = Status()
-        answer = await client.call(request)
-        if args.json:
-            print_json(answer)
-            return EXIT_OK
-        info: StatusInfo = read_reply(request, answer)
-        jobs = info.jobs
-        print(f"oakd {info.version} (pid {info.pid}), up {info.uptime_s:.0f} s")
-        print(f"socket   {info.socket}")
-        print(f"state    {info.state_dir}")
-        print(f"config   {info.config or 'defaults (no config file)'}")
-        print(f"cameras  {info.devices} known, {info.online} online")
-        print(f"jobs     {jobs['queued']} queued, {jobs['running']} running")
-        counts = info.telemetry_counts
-        dropped = sum(n for reason, n in counts.items() if reason != "accepted")
-        heard = f"{info.telemetry} ({counts.get('accepted', 0)} heard, {dropped} dropped)"
-        print(f"apps     {heard if info.telemetry else info.telemetry_problem or 'not heard'}")
-        return EXIT_OK
-
-    return run_client(args, work)
 
 
 def devices(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ from oakd.demo.stale import PREFIX, hold_lock, remove_stale
 from oakd.emulator.flash import DEFAULT_WRITE_SPEED
 from oakd.emulator.process import Fleet
 from oakd.errors import DaemonUnreachable
-from oakd.protocol import ListDevices, Watch
+from oakd.protocol.requests import ListDevices, Watch
 
 SAMPLE = Path(__file__).parent / "sample"
 LEASH = Path(__file__).parent / "leash.py"

@@ -9,33 +9,24 @@ MAX_FRAME bytes including the newline.
     daemon -> client  {"event": "device.changed", "data": {...}}     (after "subscribe")
 
 The first request must be `hello`; its `protocol` must equal PROTOCOL_VERSION. Each request
-type is one dataclass below, registered in REQUESTS, with the type of its answer (`REPLY`, a
-class of replies.py); the server has one handler per type. Each event name has its data's type
-in EVENTS. Clients read answers with `read_reply` and events with `read_event`.
+type is one frozen dataclass, registered in REQUESTS with the type of its answer (`REPLY`):
+hello, status and subscribe with their answers in session.py, the others in requests.py and
+their answers in replies.py; the server has one handler per type. Each event name below has
+its data's type in replies.EVENTS. Clients read answers with `read_reply` and events with
+`read_event`.
+
+This module builds no request or reply class: a client loads the modules of what it sends, so
+that `oakd status` does not pay for the whole vocabulary (see session.py).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from oakd.errors import ErrorCode, OakdError, ProtocolError
-from oakd.protocol.replies import (
-    AppLogLine,
-    BuildInfo,
-    DeviceInfo,
-    Greeting,
-    JobInfo,
-    JobProgress,
-    LogLine,
-    ProjectBuilt,
-    ProjectInfo,
-    StatusInfo,
-    Subscribed,
-    read_as,
-    to_wire,
-)
+from oakd.protocol.typed import read_as, to_wire
 from oakd.schema import SchemaError, build, check_scalar
 
 PROTOCOL_VERSION = 1
@@ -52,17 +43,6 @@ EVENT_PROJECT_BUILD = "project.build"  # data: {"project", "result"}: one finish
 EVENT_LOG = "log"  # data: {"level", "source", "message"}
 EVENT_APP_LOG = "app.log"  # data: what a camera's app reported (a boot, a log line, a crash)
 EVENT_TOPICS = ("device", "job", "project", "log", "app")
-EVENTS: dict[str, Any] = {  # each event's data, typed
-    EVENT_DEVICE_ADDED: DeviceInfo,
-    EVENT_DEVICE_CHANGED: DeviceInfo,
-    EVENT_DEVICE_OFFLINE: DeviceInfo,
-    EVENT_JOB_CHANGED: JobInfo,
-    EVENT_JOB_PROGRESS: JobProgress,
-    EVENT_PROJECT_CHANGED: ProjectInfo,
-    EVENT_PROJECT_BUILD: ProjectBuilt,
-    EVENT_LOG: LogLine,
-    EVENT_APP_LOG: AppLogLine,
-}
 
 R = TypeVar("R", bound="Request")
 
@@ -84,233 +64,6 @@ def request(cls: type[R]) -> type[R]:
         raise RuntimeError(f"request type {cls.TYPE!r} is empty or registered twice")
     REQUESTS[cls.TYPE] = cls
     return cls
-
-
-@request
-@dataclass(frozen=True)
-class Hello(Request):
-    """First exchange: the client's protocol version; the answer carries the daemon's."""
-
-    TYPE: ClassVar[str] = "hello"
-    REPLY: ClassVar[Any] = Greeting
-    protocol: int
-    client: str = ""
-
-
-@request
-@dataclass(frozen=True)
-class Status(Request):
-    """The daemon's version, uptime and counts."""
-
-    TYPE: ClassVar[str] = "status"
-    REPLY: ClassVar[Any] = StatusInfo
-
-
-@request
-@dataclass(frozen=True)
-class ListDevices(Request):
-    """Every camera the daemon has seen."""
-
-    TYPE: ClassVar[str] = "devices"
-    REPLY: ClassVar[Any] = list[DeviceInfo]
-
-
-@request
-@dataclass(frozen=True)
-class ListJobs(Request):
-    """Jobs, newest first: queued and running ones, then history up to `limit`."""
-
-    TYPE: ClassVar[str] = "jobs"
-    REPLY: ClassVar[Any] = list[JobInfo]
-    limit: int = 100
-
-
-@request
-@dataclass(frozen=True)
-class Subscribe(Request):
-    """Push events of these topics to this client from now on."""
-
-    TYPE: ClassVar[str] = "subscribe"
-    REPLY: ClassVar[Any] = Subscribed
-    topics: list[str] = field(default_factory=lambda: list(EVENT_TOPICS))
-
-
-def needs_confirmation(what: str, field_name: str = "confirm") -> str:
-    """A confirmation_required error's message: what would be lost, then how an API client
-    confirms. Clients that confirm their own way (the CLI's --yes or [y/N]) take `what` back
-    with confirmation_subject."""
-    return f"{what}. {_CONFIRM_HINT.format(field_name)}"
-
-
-def confirmation_subject(message: str) -> str:
-    """The `what` of a needs_confirmation message (the message itself if it is not one)."""
-    head, hint, _ = message.rpartition(". " + _CONFIRM_HINT.split("{}")[0])
-    return head if hint else message
-
-
-_CONFIRM_HINT = "Confirm it explicitly: send it again with {}: true"
-
-
-@dataclass(frozen=True)
-class DestructiveRequest(Request):
-    """An operation that loses something on the camera: refused unless `confirm` is true."""
-
-    REPLY: ClassVar[Any] = JobInfo
-    device: str
-    confirm: bool = False
-
-
-@request
-@dataclass(frozen=True)
-class Inspect(Request):
-    """Read a camera's bootloader, memory, application and network config, and keep it.
-
-    Connecting stops the app of a FLASH_BOOTED camera: such a camera needs `yes`."""
-
-    TYPE: ClassVar[str] = "inspect"
-    REPLY: ClassVar[Any] = DeviceInfo
-    device: str
-    yes: bool = False
-
-
-@request
-@dataclass(frozen=True)
-class Flash(Request):
-    """Queue a flash of one package file or one project to each of `devices`.
-
-    Exactly one of `package` (a .dap path) and `project` (a directory) is given. `force`
-    flashes a camera whose bootloader is older than flash.min_bootloader; `full` writes the
-    whole package even where a delta would do. Returns the jobs."""
-
-    TYPE: ClassVar[str] = "flash"
-    REPLY: ClassVar[Any] = list[JobInfo]
-    devices: list[str]
-    package: str | None = None
-    project: str | None = None
-    force: bool = False
-    full: bool = False
-
-
-@request
-@dataclass(frozen=True)
-class Cancel(Request):
-    """Cancel a queued job (a running write is never torn off: that is refused)."""
-
-    TYPE: ClassVar[str] = "cancel"
-    REPLY: ClassVar[Any] = JobInfo
-    job: int
-
-
-@request
-@dataclass(frozen=True)
-class FactoryReset(DestructiveRequest):
-    """Rewrite the bootloader and erase config and app."""
-
-    TYPE: ClassVar[str] = "factory_reset"
-
-
-@request
-@dataclass(frozen=True)
-class ClearApp(DestructiveRequest):
-    """Erase the flashed application."""
-
-    TYPE: ClassVar[str] = "clear_app"
-
-
-@request
-@dataclass(frozen=True)
-class ClearConfig(DestructiveRequest):
-    """Erase the bootloader config (network settings)."""
-
-    TYPE: ClassVar[str] = "clear_config"
-
-
-@request
-@dataclass(frozen=True)
-class NetworkConfig(DestructiveRequest):
-    """Write the network config: `dhcp`, or `static` "ADDR/PREFIX" with `gateway` (and
-    `dns`). Validated before anything is written."""
-
-    TYPE: ClassVar[str] = "network_config"
-    dhcp: bool = False
-    static: str | None = None
-    gateway: str | None = None
-    dns: str | None = None
-
-
-@request
-@dataclass(frozen=True)
-class BootloaderUpdate(DestructiveRequest):
-    """Flash the bootloader embedded in this depthai."""
-
-    TYPE: ClassVar[str] = "bootloader_update"
-
-
-@request
-@dataclass(frozen=True)
-class Watch(Request):
-    """Watch a project directory and flash it to `devices` whenever it changes."""
-
-    TYPE: ClassVar[str] = "watch"
-    REPLY: ClassVar[Any] = ProjectInfo
-    path: str
-    devices: list[str]
-    entry: str = "pipeline.py"
-    compress: bool = True
-
-
-@request
-@dataclass(frozen=True)
-class Unwatch(Request):
-    """Stop watching a project directory."""
-
-    TYPE: ClassVar[str] = "unwatch"
-    REPLY: ClassVar[Any] = ProjectInfo
-    path: str
-
-
-@request
-@dataclass(frozen=True)
-class Builds(Request):
-    """A project's last good builds, newest first: app name, hash, size, sections changed."""
-
-    TYPE: ClassVar[str] = "builds"
-    REPLY: ClassVar[Any] = list[BuildInfo]
-    project: str
-
-
-@request
-@dataclass(frozen=True)
-class Rollback(Request):
-    """Flash a camera the build before the one it runs (of `project`, or of the watched
-    project that flashes it); answers the job."""
-
-    TYPE: ClassVar[str] = "rollback"
-    REPLY: ClassVar[Any] = JobInfo
-    device: str
-    project: str | None = None
-
-
-@request
-@dataclass(frozen=True)
-class Logs(Request):
-    """What a camera's app reported (boots, log lines, crashes), oldest first: the last
-    `limit`, after `since` (seconds since the epoch) if given."""
-
-    TYPE: ClassVar[str] = "logs"
-    REPLY: ClassVar[Any] = list[AppLogLine]
-    device: str
-    since: float | None = None
-    limit: int = 200
-
-
-@request
-@dataclass(frozen=True)
-class ListProjects(Request):
-    """The watched projects with their targets and last build result."""
-
-    TYPE: ClassVar[str] = "projects"
-    REPLY: ClassVar[Any] = list[ProjectInfo]
 
 
 @dataclass(frozen=True)
@@ -351,6 +104,9 @@ def decode(line: bytes) -> dict[str, Any]:
 
 def parse_request(message: dict[str, Any]) -> Envelope:
     """Check a decoded frame is a known request with valid params."""
+    # Each request type registers itself when its module loads.
+    from oakd.protocol import requests, session  # noqa: F401
+
     req_id = message.get("id")
     if not isinstance(req_id, (int, str)) or isinstance(req_id, bool):
         raise ProtocolError('every request needs an "id" (a number or a string)')
@@ -422,6 +178,8 @@ def read_reply(body: Request, result: Any) -> Any:
 def read_event(name: str, data: Any) -> Any:
     """An event's data, typed; None for an event this client does not know (a newer daemon's).
     ProtocolError when it does not fit."""
+    from oakd.protocol.replies import EVENTS  # here: a client that reads no event never loads it
+
     tp = EVENTS.get(name)
     return None if tp is None else read_as(tp, data, name)
 

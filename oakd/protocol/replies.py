@@ -1,13 +1,11 @@
-"""What the daemon answers and pushes, typed: one class per shape, shared by every side.
+"""What the daemon answers and pushes about cameras, jobs, projects and logs, typed: one class
+per shape, shared by every side (the daemon's own answers, hello, status and subscribe, are in
+session.py).
 
 The daemon builds these from its models (`DeviceInfo.of(device)`, ...) and the server writes
 them with `to_wire`; the CLI and the TUI read them back with `from_wire` (through `read_reply`
 and `read_event`), and so do the tests' stand-in daemons. A shape changes here and nowhere
-else.
-
-Reading is forgiving in one way only: keys this client does not know are ignored, so that a
-newer daemon may add fields. A missing required key or a wrong type is a ProtocolError that
-names the field.
+else. How they are read and written is typed.py's.
 
 `host` (on devices, jobs and projects) never goes on the wire: a client that shows several
 daemons labels each reply with the daemon it came from (tui/hosts.py).
@@ -16,58 +14,27 @@ daemons labels each reply with the daemon it came from (tui/hosts.py).
 from __future__ import annotations
 
 import dataclasses
-import enum
-import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from oakd.core.devices import Device, DeviceState
 from oakd.core.history import Build
 from oakd.core.jobs import FINAL_STATES, Job, JobKind, JobPhase, JobState
 from oakd.core.package import HASH_CHARS
 from oakd.core.telemetry import AppLine, Health, HealthState
-from oakd.errors import ErrorCode, ProtocolError
-from oakd.schema import SchemaError, convert
-
-T = TypeVar("T")
-CLIENT_SIDE = {"internal": True}  # a field a client sets (never read from, nor sent on, the wire)
-
-
-def to_wire(value: Any) -> Any:
-    """A reply (or a list of them) as JSON-ready data: enums as their values, client-side
-    fields left out."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        omitted = value.omitted() if hasattr(value, "omitted") else set()
-        return {
-            f.name: to_wire(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if not f.metadata.get("internal") and f.name not in omitted
-        }
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, (list, tuple)):
-        return [to_wire(v) for v in value]
-    if isinstance(value, dict):
-        return {k: to_wire(v) for k, v in value.items()}
-    return value
-
-
-def from_wire(cls: type[T], data: Any, what: str = "reply") -> T:
-    """Read `data` as a `cls` reply; ProtocolError names the field that does not fit."""
-    return typing.cast(T, read_as(cls, data, what))
-
-
-def read_as(tp: Any, data: Any, what: str = "reply") -> Any:
-    """Read `data` as the annotation `tp` (a reply class, list[...] of one, ...)."""
-    try:
-        return convert(tp, data, what, lenient=True)
-    except SchemaError as exc:
-        raise ProtocolError(
-            f"{exc} (is the daemon an older or newer oakd? `oakd status` gives its version)",
-            ErrorCode.BAD_FRAME,
-        ) from None
-
+from oakd.protocol import (
+    EVENT_APP_LOG,
+    EVENT_DEVICE_ADDED,
+    EVENT_DEVICE_CHANGED,
+    EVENT_DEVICE_OFFLINE,
+    EVENT_JOB_CHANGED,
+    EVENT_JOB_PROGRESS,
+    EVENT_LOG,
+    EVENT_PROJECT_BUILD,
+    EVENT_PROJECT_CHANGED,
+)
+from oakd.protocol.typed import CLIENT_SIDE, from_wire
 
 # -- cameras -----------------------------------------------------------------------------------
 
@@ -467,47 +434,7 @@ class BuildInfo:
         )
 
 
-# -- the daemon ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Greeting:
-    """The answer to hello."""
-
-    protocol: int
-    version: str
-    pid: int
-
-
-@dataclass(frozen=True)
-class Subscribed:
-    """The answer to subscribe."""
-
-    topics: list[str]
-
-
-@dataclass(frozen=True)
-class StatusInfo:
-    """The daemon's version, uptime, where things are, its settings clients need, and counts."""
-
-    version: str
-    protocol: int
-    pid: int
-    uptime_s: float
-    socket: str
-    state_dir: str
-    config: str | None
-    discovery_interval_s: float
-    min_bootloader: str  # flash.min_bootloader: clients flag older bootloaders by it
-    discovery_scans: int
-    devices: int
-    online: int
-    jobs: dict[str, int]  # queued and running
-    # Where apps' telemetry is heard ("" when not: `telemetry_problem` says why), and what
-    # came: accepted, and dropped by reason (unknown_source, malformed, oversized, flood).
-    telemetry: str = ""
-    telemetry_problem: str = ""
-    telemetry_counts: dict[str, int] = field(default_factory=dict)
+# -- logs ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -517,3 +444,16 @@ class LogLine:
     level: str
     source: str
     message: str
+
+
+EVENTS: dict[str, Any] = {  # each event's data, typed (read_event)
+    EVENT_DEVICE_ADDED: DeviceInfo,
+    EVENT_DEVICE_CHANGED: DeviceInfo,
+    EVENT_DEVICE_OFFLINE: DeviceInfo,
+    EVENT_JOB_CHANGED: JobInfo,
+    EVENT_JOB_PROGRESS: JobProgress,
+    EVENT_PROJECT_CHANGED: ProjectInfo,
+    EVENT_PROJECT_BUILD: ProjectBuilt,
+    EVENT_LOG: LogLine,
+    EVENT_APP_LOG: AppLogLine,
+}

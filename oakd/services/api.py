@@ -17,8 +17,9 @@ from oakd.core.netconfig import NetworkConfigError, check_static
 from oakd.core.registry import DeviceRegistry
 from oakd.core.telemetry import MAX_LOG_LINES
 from oakd.errors import ErrorCode, OakdError
-from oakd.protocol import (
-    PROTOCOL_VERSION,
+from oakd.protocol import PROTOCOL_VERSION, Request
+from oakd.protocol.replies import AppLogLine, BuildInfo, DeviceInfo, JobInfo, ProjectInfo
+from oakd.protocol.requests import (
     BootloaderUpdate,
     Builds,
     Cancel,
@@ -32,20 +33,11 @@ from oakd.protocol import (
     ListProjects,
     Logs,
     NetworkConfig,
-    Request,
     Rollback,
-    Status,
     Unwatch,
     Watch,
 )
-from oakd.protocol.replies import (
-    AppLogLine,
-    BuildInfo,
-    DeviceInfo,
-    JobInfo,
-    ProjectInfo,
-    StatusInfo,
-)
+from oakd.protocol.session import Status, StatusInfo
 from oakd.services.discovery import Discovery
 from oakd.services.engine import FlashEngine
 from oakd.services.projects import ProjectService

@@ -35,13 +35,9 @@ from oakd.core.telemetry import HealthState
 from oakd.core.transfer import Transfer
 from oakd.core.versions import Version
 from oakd.errors import ErrorCode, OakdError
-from oakd.protocol import (
-    EVENT_DEVICE_CHANGED,
-    EVENT_JOB_CHANGED,
-    EVENT_JOB_PROGRESS,
-    needs_confirmation,
-)
+from oakd.protocol import EVENT_DEVICE_CHANGED, EVENT_JOB_CHANGED, EVENT_JOB_PROGRESS
 from oakd.protocol.replies import DeviceInfo, JobInfo, JobProgress
+from oakd.protocol.requests import needs_confirmation
 from oakd.services.bus import EventBus
 from oakd.services.store import Store
 from oakd.services.telemetry import TelemetryService

@@ -22,9 +22,7 @@ from oakd.protocol import (
     MAX_FRAME,
     PROTOCOL_VERSION,
     Envelope,
-    Hello,
     Request,
-    Subscribe,
     decode,
     encode,
     error,
@@ -33,6 +31,7 @@ from oakd.protocol import (
     parse_request,
     valid_id,
 )
+from oakd.protocol.session import Hello, Subscribe
 from oakd.services.bus import EventBus
 from oakd.services.listener import Peer, peer_allowed, peer_of
 from oakd.tasks import TaskSet

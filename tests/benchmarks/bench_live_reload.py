@@ -35,7 +35,7 @@ from typing import Any
 
 from oakd.client import Client
 from oakd.netns import enter_private_netns
-from oakd.protocol import ListDevices, Watch
+from oakd.protocol.requests import ListDevices, Watch
 from tests.benchmarks.common import start_daemon
 
 PIPELINE = """\

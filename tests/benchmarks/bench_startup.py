@@ -130,7 +130,11 @@ def run(trees: dict[str, Path], tmp: Path, runs: int) -> None:
             daemon.terminate()
             daemon.wait(timeout=30)
     first = next(iter(trees))
-    print(f"median of {runs} runs, interleaved; python -c pass for scale: {pass_ms():.0f} ms")
+    print(
+        f"median of {runs} runs, interleaved; for scale, the wall time of python -c pass: "
+        f"{python_ms('pass'):.0f} ms, of python -c 'import asyncio' (what every client "
+        f"command needs): {python_ms('import asyncio'):.0f} ms"
+    )
     for case in cases:
         base_cpu = statistics.median(c for c, _ in figures[(case, first)])
         for name in trees:
@@ -142,11 +146,11 @@ def run(trees: dict[str, Path], tmp: Path, runs: int) -> None:
             )
 
 
-def pass_ms() -> float:
+def python_ms(code: str) -> float:
     walls = []
     for _ in range(5):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"])
+        subprocess.run([sys.executable, "-c", code])
         walls.append(time.perf_counter() - start)
     return statistics.median(walls) * 1000
 

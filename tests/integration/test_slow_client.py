@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from oakd.client import Client
-from oakd.protocol import Status
+from oakd.protocol.session import Status
 from oakd.services.bus import EventBus
 from oakd.services.listener import bind_socket
 from oakd.services.server import Server

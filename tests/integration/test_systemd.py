@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from oakd.client import Client
-from oakd.protocol import Status
+from oakd.protocol.session import Status
 from tests.helpers import DaemonProcess, RawClient, wait_for
 
 

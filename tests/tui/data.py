@@ -17,8 +17,8 @@ from oakd.protocol.replies import (
     JobInfo,
     NetworkFacts,
     ProjectInfo,
-    StatusInfo,
 )
+from oakd.protocol.session import StatusInfo
 
 T0 = 1_790_000_000.0  # "now" for every test: 2026-09-21 14:13:20 UTC
 

@@ -22,36 +22,27 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from oakd.errors import ErrorCode, OakdError, ProtocolError
-from oakd.protocol import (
-    REQUESTS,
+from oakd.protocol import REQUESTS, Request
+from oakd.protocol.replies import AppLogLine, DeviceInfo, Inspection, JobInfo, ProjectInfo
+from oakd.protocol.requests import (
     BootloaderUpdate,
     Cancel,
     ClearApp,
     ClearConfig,
     FactoryReset,
     Flash,
-    Hello,
     Inspect,
     ListDevices,
     ListJobs,
     ListProjects,
     Logs,
     NetworkConfig,
-    Request,
     Rollback,
-    Status,
-    Subscribe,
     Unwatch,
     Watch,
 )
-from oakd.protocol.replies import (
-    AppLogLine,
-    DeviceInfo,
-    Inspection,
-    JobInfo,
-    ProjectInfo,
-    from_wire,
-)
+from oakd.protocol.session import Hello, Status, Subscribe
+from oakd.protocol.typed import from_wire
 from oakd.services.bus import EventBus
 from oakd.services.listener import bind_socket
 from oakd.services.server import Handler, Server

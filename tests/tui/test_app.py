@@ -15,12 +15,8 @@ from pathlib import Path
 from textual.widgets import Input
 
 from oakd.errors import ErrorCode, OakdError
-from oakd.protocol import (
-    Cancel,
-    Flash,
-    Inspect,
-)
 from oakd.protocol.replies import JobInfo
+from oakd.protocol.requests import Cancel, Flash, Inspect
 from tests.tui import data
 from tests.tui.data import mxid
 from tests.tui.helpers import back_to_main, build_app, connected, screen_of, until, until_sent

@@ -11,16 +11,16 @@ import pytest
 from textual.widgets import Input, RadioButton
 
 from oakd.errors import ErrorCode, OakdError
-from oakd.protocol import (
+from oakd.protocol import Request
+from oakd.protocol.replies import NetworkFacts
+from oakd.protocol.requests import (
     BootloaderUpdate,
     ClearApp,
     ClearConfig,
     FactoryReset,
     NetworkConfig,
-    Request,
     Rollback,
 )
-from oakd.protocol.replies import NetworkFacts
 from tests.tui import data
 from tests.tui.data import mxid, with_network
 from tests.tui.helpers import back_to_main, build_app, connected, screen_of, until, until_sent

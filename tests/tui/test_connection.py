@@ -10,7 +10,8 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from oakd.protocol import EVENT_DEVICE_ADDED, ListDevices
+from oakd.protocol import EVENT_DEVICE_ADDED
+from oakd.protocol.requests import ListDevices
 from tests.tui import data
 from tests.tui.data import mxid
 from tests.tui.helpers import build_app, connected, until

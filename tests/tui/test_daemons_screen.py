@@ -20,7 +20,7 @@ from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
 from oakd.mdns.browse import DaemonBrowser
 from oakd.mdns.record import SERVICE_TYPE, DaemonRecord, FoundDaemon
-from oakd.protocol import ListDevices
+from oakd.protocol.requests import ListDevices
 from tests.tui import data
 from tests.tui.data import mxid
 from tests.tui.helpers import build_app, connected, pinned_client, screen_of, until

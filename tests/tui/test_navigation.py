@@ -11,7 +11,8 @@ from pathlib import Path
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 
-from oakd.protocol import EVENT_DEVICE_CHANGED, EVENT_JOB_CHANGED, FactoryReset, Unwatch, Watch
+from oakd.protocol import EVENT_DEVICE_CHANGED, EVENT_JOB_CHANGED
+from oakd.protocol.requests import FactoryReset, Unwatch, Watch
 from tests.tui import data
 from tests.tui.data import mxid
 from tests.tui.helpers import back_to_main, build_app, connected, screen_of, until, until_sent

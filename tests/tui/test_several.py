@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from oakd.protocol import EVENT_DEVICE_CHANGED, EVENT_JOB_CHANGED, Cancel, Flash, ListDevices
+from oakd.protocol import EVENT_DEVICE_CHANGED, EVENT_JOB_CHANGED
+from oakd.protocol.requests import Cancel, Flash, ListDevices
 from tests.tui import data
 from tests.tui.data import mxid
 from tests.tui.helpers import back_to_main, build_fleet_app, connected, screen_of, until

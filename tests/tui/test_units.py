@@ -9,7 +9,8 @@ import pytest
 from oakd.build.limits import short_size
 from oakd.cli import build_parser, tui_cmd
 from oakd.errors import ProtocolError
-from oakd.protocol.replies import DeviceInfo, from_wire, to_wire
+from oakd.protocol.replies import DeviceInfo
+from oakd.protocol.typed import from_wire, to_wire
 from tests.tui import data
 from tui import model
 from tui.clock import FixedClock

@@ -29,7 +29,8 @@ from oakd.core.jobs import (
     start,
 )
 from oakd.errors import ErrorCode, OakdError
-from oakd.protocol.replies import JobInfo, to_wire
+from oakd.protocol.replies import JobInfo
+from oakd.protocol.typed import to_wire
 
 A = "18443010C1D2E3F400"
 B = "18443010C1D2E3F401"

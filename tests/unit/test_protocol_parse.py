@@ -13,6 +13,15 @@ from oakd.protocol import (
     EVENT_TOPICS,
     MAX_FRAME,
     REQUESTS,
+    Request,
+    decode,
+    encode,
+    failure,
+    make_request,
+    parse_request,
+    valid_id,
+)
+from oakd.protocol.requests import (
     BootloaderUpdate,
     Builds,
     Cancel,
@@ -20,28 +29,19 @@ from oakd.protocol import (
     ClearConfig,
     FactoryReset,
     Flash,
-    Hello,
     Inspect,
     ListDevices,
     ListJobs,
     ListProjects,
     Logs,
     NetworkConfig,
-    Request,
     Rollback,
-    Status,
-    Subscribe,
     Unwatch,
     Watch,
     confirmation_subject,
-    decode,
-    encode,
-    failure,
-    make_request,
     needs_confirmation,
-    parse_request,
-    valid_id,
 )
+from oakd.protocol.session import Hello, Status, Subscribe
 from oakd.schema import INT_LIMIT, TEXT_LIMIT
 
 CAM = "18443010C1D2E3F400"

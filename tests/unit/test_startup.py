@@ -51,12 +51,14 @@ def test_help_loads_no_command_module() -> None:
     assert loaded == {"oakd", "oakd.cli", "oakd.cli.commands"}
 
 
-def test_status_loads_its_own_module_and_the_client_only() -> None:
+def test_status_loads_its_own_module_the_client_and_the_session_only() -> None:
     loaded = _loaded_by(["status"])
-    assert "oakd.cli.query" in loaded and "oakd.client" in loaded
-    others = {module for module in command_modules() if module != "oakd.cli.query"}
+    assert {"oakd.cli.status_cmd", "oakd.client", "oakd.protocol.session"} <= loaded
+    others = {module for module in command_modules() if module != "oakd.cli.status_cmd"}
     assert not loaded & others, loaded & others
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
+    # The rest of the vocabulary (every camera, job and project class) is not built.
+    assert not loaded & {"oakd.protocol.requests", "oakd.protocol.replies"}
 
 
 def test_the_whole_parser_imports_no_command_machinery() -> None:
