@@ -9,7 +9,6 @@ others end the demo while the first flash is being written, when all of those pr
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -22,7 +21,7 @@ import pytest
 
 from oakd.demo.stale import remove_stale
 from oakd.emulator.fleet import mxid_for_index
-from tests.helpers import oakd, wait_for
+from tests.helpers import ask, wait_for
 from tests.tui.tmux import Tmux
 
 pytestmark = [
@@ -126,8 +125,8 @@ class DemoRun:
         return socket
 
     def jobs(self) -> list[dict]:
-        result = oakd("jobs", "--json", "--socket", str(self.socket()))
-        return json.loads(result.stdout or "[]")
+        found: list[dict] = ask(self.socket(), "jobs")
+        return found
 
     def built_name(self, other_than: str = "") -> str:
         """The app name of the demo project's last good build (one that is not `other_than`):
@@ -135,8 +134,7 @@ class DemoRun:
         address and port) is part of what is built."""
 
         def built() -> str:
-            result = oakd("projects", "--json", "--socket", str(self.socket()))
-            for project in json.loads(result.stdout or "[]"):
+            for project in ask(self.socket(), "projects"):
                 build = project.get("last_build") or {}
                 if build.get("ok") and build.get("app_name") not in (None, other_than):
                     return str(build["app_name"])
