@@ -103,6 +103,19 @@ def connectable(path: Path) -> bool:
     return True
 
 
+def no_warm_workers(config: str) -> str:
+    """A test daemon's config, with flash.warm_workers = 0 unless it says otherwise. A daemon
+    keeps a device worker warm for the next flash, and starts another as soon as that one is
+    taken: a depthai process (~1.2 s of CPU here) that a test daemon, stopped after a flash or
+    two, never uses, on each of the suite's ~80 daemons. Its first flash starts the worker it
+    needs instead; what is given back is reused as before."""
+    if "warm_workers" in config:
+        return config
+    if "[flash]\n" in config:
+        return config.replace("[flash]\n", "[flash]\nwarm_workers = 0\n", 1)
+    return config + "\n[flash]\nwarm_workers = 0\n"
+
+
 def ask(socket_path: Path, kind: str, timeout: float = 30, **params: Any) -> Any:
     """One request to the daemon at `socket_path`, as the CLI sends it; the result, or an
     AssertionError with the daemon's error. What tests poll with: a CLI process per poll would
@@ -135,6 +148,7 @@ class DaemonProcess:
             str(root / "cache"),
         ]
         if config:
+            config.write_text(no_warm_workers(config.read_text()))
             args += ["--config", str(config)]
         # As a user's cache holds it after the first build (tests/firmware.py).
         firmware.seed(PackageCache(packages_dir(root / "cache")).firmware.root)
