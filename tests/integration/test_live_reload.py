@@ -354,8 +354,8 @@ def test_builds_are_kept_and_a_camera_rolls_back_to_the_previous_one(
     devices = {d["id"]: d for d in json.loads(daemon.cli("devices", "--json").stdout)}
     assert devices[camera]["flashed_app"] == first["app_name"]
     # It no longer runs the project's last build: out of sync, and the table says what to do.
-    listed = {p["path"]: p for p in json.loads(daemon.cli("projects", "--json").stdout)}
-    assert listed[str(project)]["out_of_sync"] == [camera]
+    shown = {p["path"]: p for p in json.loads(daemon.cli("projects", "--json").stdout)}
+    assert shown[str(project)]["out_of_sync"] == [camera]
     table = daemon.cli("projects")
     assert "out of sync" in table.stdout and f"oakd flash {camera} --project" in table.stdout
     # The oldest recorded: nothing older to go to, said so.
