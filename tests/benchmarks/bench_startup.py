@@ -123,7 +123,9 @@ def run(trees: dict[str, Path], tmp: Path, runs: int) -> None:
         for _ in range(runs):
             for case, (argv, socket) in cases.items():
                 for i, (name, tree) in enumerate(trees.items()):
-                    cpu, wall, _code = timed(tree, argv, socket(i))
+                    cpu, wall, code = timed(tree, argv, socket(i))
+                    if (code == 0) != ("no daemon" not in case):  # a figure of what it timed
+                        raise SystemExit(f"{case} of {name} exited {code}")
                     figures.setdefault((case, name), []).append((cpu, wall))
     finally:
         for daemon in daemons.values():
