@@ -17,9 +17,17 @@ from oakd.protocol import (
     encode,
     make_request,
     read_reply,
+    result_of,
+    untied_error,
 )
 from oakd.protocol.session import Hello, Subscribe
-from oakd.transport import Transport, UnixTransport, unreachable
+from oakd.transport import (
+    ANSWER_TIMEOUT_S,
+    CONNECT_TIMEOUT_S,
+    Transport,
+    UnixTransport,
+    unreachable,
+)
 
 __all__ = ["Client", "unreachable"]  # unreachable: for the TUI's own messages
 
@@ -43,7 +51,7 @@ class Client:
 
     @classmethod
     async def connect(
-        cls, target: Path | Transport, name: str = "oakd-client", timeout: float = 5.0
+        cls, target: Path | Transport, name: str = "oakd-client", timeout: float = CONNECT_TIMEOUT_S
     ) -> Client:
         """Connect and say hello; raise DaemonUnreachable when nobody answers, saying which
         step failed (over ssh: the login, oakd there, its daemon), or RemoteError when the
@@ -76,7 +84,7 @@ class Client:
             raise
         return client
 
-    async def call(self, body: Request, timeout: float | None = 30.0) -> Any:
+    async def call(self, body: Request, timeout: float | None = ANSWER_TIMEOUT_S) -> Any:
         """Send one request and return its result; an error answer raises RemoteError."""
         req_id = next(self._ids)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -90,7 +98,7 @@ class Client:
         finally:
             self._pending.pop(req_id, None)
 
-    async def ask(self, body: Request, timeout: float | None = 30.0) -> Any:
+    async def ask(self, body: Request, timeout: float | None = ANSWER_TIMEOUT_S) -> Any:
         """Send one request and return its answer typed as the request's REPLY (a class of
         oakd/protocol/replies.py, or a list of one); a reply that does not fit raises
         ProtocolError naming the field."""
@@ -121,24 +129,14 @@ class Client:
             self.events.put_nowait(message)
             return
         future = self._pending.get(message.get("id"))  # type: ignore[arg-type]
-        if message.get("id") is None and not message.get("ok", True):
-            # An error the daemon could not tie to a request (e.g. refused connection).
+        if untied_error(message):
             future = next(iter(self._pending.values()), None)
         if future is None or future.done():
             return
-        if message.get("ok"):
-            future.set_result(message.get("result"))
-        else:
-            err = message.get("error") or {}
-            code = err.get("code", "internal")
-            known = code in ErrorCode._value2member_map_
-            future.set_exception(
-                RemoteError(
-                    err.get("message", "the daemon answered with an error"),
-                    ErrorCode(code) if known else ErrorCode.INTERNAL,
-                    kind=err.get("kind"),
-                )
-            )
+        try:
+            future.set_result(result_of(message))
+        except RemoteError as exc:
+            future.set_exception(exc)
 
     async def close(self) -> None:
         """Close the connection."""

@@ -14,11 +14,14 @@ import contextlib
 import os
 import shlex
 from collections import deque
+from typing import TYPE_CHECKING
 
 from oakd.errors import DaemonUnreachable, OakdError
 from oakd.protocol import MAX_FRAME
 from oakd.remote import SshTarget
-from oakd.transport import Streams
+
+if TYPE_CHECKING:
+    from oakd.transport import Streams
 
 CONNECT_TIMEOUT_S = 10  # ssh's ConnectTimeout: TCP connect and the SSH handshake
 # Batch mode: the login and the remote Python's start on top of the connect timeout.

@@ -7,14 +7,19 @@ oakd.client speaks the protocol over any Transport: the local Unix socket (here)
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from oakd.errors import DaemonUnreachable, OakdError
 from oakd.protocol import MAX_FRAME
 
-Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+if TYPE_CHECKING:  # asyncio loads with a client that needs it: not for oakd/oneshot.py
+    import asyncio
+
+    Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+CONNECT_TIMEOUT_S = 5.0  # opening a local socket takes microseconds, unless the daemon is stuck
+ANSWER_TIMEOUT_S = 30.0  # a daemon answers a request at once: jobs are followed by their events
 
 
 class Transport(Protocol):
@@ -49,29 +54,36 @@ def unreachable(path: Path, why: str) -> DaemonUnreachable:
     )
 
 
+def connect_failure(path: Path, exc: BaseException) -> DaemonUnreachable:
+    """What a failed connect to the socket at `path` means, and what to do about it."""
+    if isinstance(exc, FileNotFoundError):
+        return unreachable(path, "no socket file")
+    if isinstance(exc, ConnectionRefusedError):
+        return unreachable(path, "the socket file is stale")
+    if isinstance(exc, PermissionError):
+        return DaemonUnreachable(
+            f"not allowed to open {path}; ask the daemon's owner to add you to its "
+            "socket group (daemon.socket_group)"
+        )
+    return unreachable(path, str(exc) or type(exc).__name__)
+
+
 async def open_unix(path: Path, timeout: float) -> Streams:
     """Connect to a daemon's socket; DaemonUnreachable says why not and what to do."""
+    import asyncio
+
     try:
         return await asyncio.wait_for(
             asyncio.open_unix_connection(str(path), limit=MAX_FRAME), timeout
         )
-    except FileNotFoundError:
-        raise unreachable(path, "no socket file") from None
-    except ConnectionRefusedError:
-        raise unreachable(path, "the socket file is stale") from None
-    except PermissionError:
-        raise DaemonUnreachable(
-            f"not allowed to open {path}; ask the daemon's owner to add you to its "
-            "socket group (daemon.socket_group)"
-        ) from None
     except (OSError, asyncio.TimeoutError) as exc:
-        raise unreachable(path, str(exc) or type(exc).__name__) from None
+        raise connect_failure(path, exc) from None
 
 
 class UnixTransport:
     """The daemon's socket on this host."""
 
-    hello_timeout: float | None = 30.0
+    hello_timeout: float | None = ANSWER_TIMEOUT_S
 
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import TYPE_CHECKING
+from typing import Any
 
 from oakd.cli.commands import Commands, add_command
-from oakd.cli.common import EXIT_OK, add_client_options, print_json, print_table, run_client, when
+from oakd.cli.common import EXIT_OK, add_client_options, print_json, print_table, run_request, when
 from oakd.core.jobs import JobState
 from oakd.protocol import read_reply
 from oakd.protocol.replies import DeviceInfo, JobInfo
 from oakd.protocol.requests import ListDevices, ListJobs
-
-if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
-    from oakd.client import Client
 
 
 def register(sub: Commands[argparse.ArgumentParser]) -> None:
@@ -31,9 +28,9 @@ def register(sub: Commands[argparse.ArgumentParser]) -> None:
 def devices(args: argparse.Namespace) -> int:
     """Print the cameras."""
 
-    async def work(client: Client) -> int:
-        request = ListDevices()
-        answer = await client.call(request)
+    request = ListDevices()
+
+    def show(answer: Any) -> int:
         if args.json:
             print_json(answer)
             return EXIT_OK
@@ -59,15 +56,15 @@ def devices(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
 
-    return run_client(args, work)
+    return run_request(args, request, show)
 
 
 def jobs(args: argparse.Namespace) -> int:
     """Print the jobs."""
 
-    async def work(client: Client) -> int:
-        request = ListJobs(limit=args.limit)
-        answer = await client.call(request)
+    request = ListJobs(limit=args.limit)
+
+    def show(answer: Any) -> int:
         if args.json:
             print_json(answer)
             return EXIT_OK
@@ -89,7 +86,7 @@ def jobs(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
 
-    return run_client(args, work)
+    return run_request(args, request, show)
 
 
 def _phase(job: JobInfo) -> str | None:

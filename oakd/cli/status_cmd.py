@@ -1,21 +1,19 @@
 """`oakd status`: the daemon's version, uptime, places and counts.
 
-A module of its own, and importing only the session's part of the protocol: the command that
-scripts and health checks run most often starts with the least (tests/benchmarks/bench_startup.py).
+A module of its own, importing only the session's part of the protocol, and asking the local
+daemon without an event loop (oakd/oneshot.py): the command that scripts and health checks run
+most often starts with the least (tests/benchmarks/bench_startup.py).
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import Any
 
 from oakd.cli.commands import Commands, add_command
-from oakd.cli.common import EXIT_OK, add_client_options, print_json, run_client
+from oakd.cli.common import EXIT_OK, add_client_options, print_json, run_request
 from oakd.protocol import read_reply
 from oakd.protocol.session import Status, StatusInfo
-
-if TYPE_CHECKING:  # the client (asyncio) loads when a command runs: run_client
-    from oakd.client import Client
 
 
 def register(sub: Commands[argparse.ArgumentParser]) -> None:
@@ -27,10 +25,9 @@ def register(sub: Commands[argparse.ArgumentParser]) -> None:
 
 def status(args: argparse.Namespace) -> int:
     """Print the daemon's status."""
+    request = Status()
 
-    async def work(client: Client) -> int:
-        request = Status()
-        answer = await client.call(request)
+    def show(answer: Any) -> int:
         if args.json:
             print_json(answer)
             return EXIT_OK
@@ -48,4 +45,4 @@ def status(args: argparse.Namespace) -> int:
         print(f"apps     {heard if info.telemetry else info.telemetry_problem or 'not heard'}")
         return EXIT_OK
 
-    return run_client(args, work)
+    return run_request(args, request, show)

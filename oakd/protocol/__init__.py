@@ -25,7 +25,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from oakd.errors import ErrorCode, OakdError, ProtocolError
+from oakd.errors import ErrorCode, OakdError, ProtocolError, RemoteError
 from oakd.protocol.typed import read_as, to_wire
 from oakd.schema import SchemaError, build, check_scalar
 
@@ -163,6 +163,28 @@ def error(req_id: int | str | None, code: ErrorCode, message: str) -> dict[str, 
 def failure(req_id: int | str | None, exc: OakdError) -> dict[str, Any]:
     """The error response for an exception: its code, message and any extra (a build's kind)."""
     return {"id": req_id, "ok": False, "error": exc.to_wire()}
+
+
+def result_of(response: dict[str, Any]) -> Any:
+    """What a response carries: its result, or, for an error response, a RemoteError with the
+    code (one this client does not know, from a newer daemon, as internal) and a build
+    failure's kind."""
+    if response.get("ok"):
+        return response.get("result")
+    err = response.get("error") or {}
+    code = err.get("code", "internal")
+    known = code in ErrorCode._value2member_map_
+    raise RemoteError(
+        err.get("message", "the daemon answered with an error"),
+        ErrorCode(code) if known else ErrorCode.INTERNAL,
+        kind=err.get("kind"),
+    )
+
+
+def untied_error(response: dict[str, Any]) -> bool:
+    """An error the daemon could not tie to a request (a refused connection: its id is null);
+    it answers whichever request is waiting."""
+    return response.get("id") is None and not response.get("ok", True)
 
 
 def event(name: str, data: Any) -> dict[str, Any]:

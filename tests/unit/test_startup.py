@@ -2,7 +2,7 @@
 the command it runs: `oakd --help` loads no command's module at all, and no command loads the
 daemon, the builder, the emulator's cameras or depthai unless it runs them. A test of what is
 imported, not of time (a loaded machine would make a timed test flaky); the figures are
-`python tests/benchmarks/startup.py` (the note's)."""
+`python tests/benchmarks/bench_startup.py`."""
 
 from __future__ import annotations
 
@@ -51,14 +51,24 @@ def test_help_loads_no_command_module() -> None:
     assert loaded == {"oakd", "oakd.cli", "oakd.cli.commands"}
 
 
-def test_status_loads_its_own_module_the_client_and_the_session_only() -> None:
+def test_status_loads_its_own_module_and_the_session_only_and_no_event_loop() -> None:
     loaded = _loaded_by(["status"])
-    assert {"oakd.cli.status_cmd", "oakd.client", "oakd.protocol.session"} <= loaded
+    assert {"oakd.cli.status_cmd", "oakd.oneshot", "oakd.protocol.session"} <= loaded
+    # One request to the local socket needs no event loop: asyncio alone takes longer to import
+    # than the rest of the command (oakd/oneshot.py).
+    assert not loaded & {"asyncio", "oakd.client"}, loaded & {"asyncio", "oakd.client"}
     others = {module for module in command_modules() if module != "oakd.cli.status_cmd"}
     assert not loaded & others, loaded & others
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
     # The rest of the vocabulary (every camera, job and project class) is not built.
     assert not loaded & {"oakd.protocol.requests", "oakd.protocol.replies"}
+
+
+def test_a_command_of_one_request_loads_no_event_loop() -> None:
+    for command in (["devices"], ["jobs"], ["status", "--json"]):
+        loaded = _loaded_by(command)
+        assert "oakd.oneshot" in loaded, command
+        assert not loaded & {"asyncio", "oakd.client"}, (command, loaded & {"asyncio"})
 
 
 def test_the_whole_parser_imports_no_command_machinery() -> None:
