@@ -35,6 +35,7 @@ from oakd.services.systemd import Watchdog, listen_fds, monotonic_usec, notify, 
 from oakd.services.telemetry import TelemetryService
 from oakd.services.workers import WorkerPool
 from oakd.tasks import TaskSet, wait_any
+from oakd.zygote.parent import Zygote
 
 log = logging.getLogger("oakd.daemon")
 
@@ -106,9 +107,11 @@ class Daemon:
     ) -> None:
         bus = EventBus()
         self.registry = DeviceRegistry(store.devices(), aliases(self.config))
-        scanner = self.options.scanner or WorkerScanner()
+        # Device workers fork from one warm process, with depthai imported (oakd/zygote).
+        workers = Zygote("device", dict(os.environ))
+        scanner = self.options.scanner or WorkerScanner(workers)
         self.discovery = Discovery(self.registry, store, bus, lambda: self.config, scanner)
-        pool = WorkerPool(warm=self.config.flash.warm_workers)
+        pool = WorkerPool(warm=self.config.flash.warm_workers, zygote=workers)
         cache = self.options.cache_dir or self.options.state_dir / "cache"
         # One cache for built and sent packages; pruning keeps what the engine still needs and
         # the builds a rollback may go back to (core/history.py).
@@ -195,6 +198,7 @@ class Daemon:
         await services.join(timeout=75)  # the engine lets a running write end (up to 60 s)
         if isinstance(scanner, WorkerScanner):
             await scanner.close()
+        await workers.close()
 
     def _reload(self) -> None:
         """Re-read the config; a bad file is logged and the running config stays."""

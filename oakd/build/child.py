@@ -63,7 +63,7 @@ def main(argv: list[str]) -> NoReturn:
 
 def run_build(request: ChildRequest) -> NoReturn:
     """The build in this process: stdout is the channel, stderr the output pipe. Started as
-    `python -m oakd.build.child`, or forked by a warm zygote (zygote.py)."""
+    `python -m oakd.build.child`, or forked by a warm zygote (forked.py)."""
     channel = Channel()
     die_with_parent(request.parent_pid)
     report = ChildReport()

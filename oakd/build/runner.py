@@ -17,7 +17,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,9 @@ from oakd.build.model import (
 )
 from oakd.build.output import CapturedOutput, TailBuffer
 from oakd.build.project import Project, entry_missing_message, entry_outside_message
-from oakd.build.warm import ForkedChild, Zygote
 from oakd.build.wire import ChildReport, ChildRequest, Phase
 from oakd.core.package import app_name_base
+from oakd.zygote.parent import ForkedChild, Zygote
 
 MESSAGE_LIMIT = 4 * 1024 * 1024  # a report line longer than this is a broken child
 DRAIN_S = 2.0  # how long to wait for the last output once the process group is dead
@@ -101,7 +101,7 @@ async def _run_child(
     proc: ForkedChild | asyncio.subprocess.Process | None = None
     try:
         if zygote is not None:
-            proc = await zygote.spawn(request, channel_w, output_w)
+            proc = await zygote.spawn(asdict(request), [channel_w, output_w])
         if proc is None:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,

@@ -22,6 +22,7 @@ from oakd.services.store import Store
 from oakd.services.workers import Worker
 from oakd.tasks import wait_any
 from oakd.worker.contract import Op, ScanParams
+from oakd.zygote.parent import Zygote
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,13 @@ class WorkerScanner:
     """Scans in a device worker of its own, so that depthai never runs in the daemon and a
     scan never waits behind a flash."""
 
-    def __init__(self) -> None:
+    def __init__(self, zygote: Zygote | None = None) -> None:
+        self._zygote = zygote
         self._worker: Worker | None = None
 
     async def __call__(self, static_addresses: Sequence[str]) -> list[Sighting]:
         if self._worker is None or not self._worker.alive:
-            self._worker = await Worker.start()
+            self._worker = await Worker.start(self._zygote)
         params: ScanParams = {"static": list(static_addresses)}
         result = await self._worker.call(Op.SCAN, params, timeout=SCAN_DEADLINE_S)
         return [Sighting(m, a, DeviceState(s)) for m, a, s in result["sightings"]]

@@ -20,7 +20,6 @@ from oakd.build.limits import app_region_size
 from oakd.build.project import entry_missing_message, entry_outside_message
 from oakd.build.runner import child_env
 from oakd.build.telemetry import Telemetry
-from oakd.build.warm import Zygote
 from oakd.config import Config, ProjectEntry
 from oakd.core.devices import Device, DeviceState
 from oakd.core.history import Build, changed_sections, rollback_target
@@ -36,6 +35,7 @@ from oakd.services.store import Store
 from oakd.services.telemetry import TelemetryService
 from oakd.services.watcher import ProjectFilter, watch_directory
 from oakd.tasks import TaskSet
+from oakd.zygote.parent import Zygote
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class ProjectService:
         self.cache = cache
         self.shield = shield or Shield()  # what of the daemon's files builds may not touch
         self.projects: dict[Path, WatchedProject] = {}
-        self.zygote = Zygote(child_env())  # forks warm builds; started on the first one
+        self.zygote = Zygote("build", child_env())  # forks warm builds; started on the first
         self._tasks = TaskSet()
         self._stop = asyncio.Event()
 

@@ -1,8 +1,10 @@
 """Device workers seen from the daemon: child processes that run depthai (oakd.worker).
 
-Importing depthai takes about a second, so workers are started ahead and reused: the pool
-keeps one idle worker warm and grows up to the flash parallelism. A worker that dies is
-replaced; the operation it was running fails as transient (and is retried by the engine).
+A fresh worker costs about a second of CPU before it can work (importing depthai, which then
+unpacks its firmware), so workers fork from a warm zygote (oakd/worker/forked.py) when one can
+serve, and from a fresh `python -m oakd.worker` when not; and they are reused: the pool keeps
+`warm` idle workers and grows up to the flash parallelism. A worker that dies is replaced; the
+operation it was running fails as transient (and is retried by the engine).
 
 Nothing a worker does can hang the daemon or flood its log: every call has a deadline, after
 which the worker is killed; its own output (depthai's C++ logger writes to fd 1 and 2) goes
@@ -26,18 +28,20 @@ from typing import Any
 from oakd.core.output import OutputLimiter, Verdict
 from oakd.tasks import TaskSet, wait_any
 from oakd.worker.contract import DeviceError, Failure, Op
+from oakd.zygote.parent import PipedChild, Zygote
 
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 120.0  # importing depthai on a loaded machine
 DEFAULT_DEADLINE_S = 300.0  # a device operation that takes longer has hung
+STREAM_LIMIT = 64 * 1024  # asyncio's default line limit, for fresh and forked workers alike
 EventHandler = Callable[[dict[str, Any]], None]
 
 
 class Worker:
-    """One `python -m oakd.worker` child."""
+    """One device worker: a `python -m oakd.worker` child, or one forked by the zygote."""
 
-    def __init__(self, proc: asyncio.subprocess.Process, info: dict[str, Any]) -> None:
+    def __init__(self, proc: asyncio.subprocess.Process | PipedChild, info: dict[str, Any]) -> None:
         self.proc = proc
         self.info = info
         self.busy = False
@@ -46,17 +50,22 @@ class Worker:
         self._output.start(self._relay_output(), name=f"worker {proc.pid} output")
 
     @classmethod
-    async def start(cls) -> Worker:
-        """Start a worker and wait until depthai is imported."""
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "oakd.worker",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env={**os.environ, "OAKD_PARENT_PID": str(os.getpid())},
-        )
+    async def start(cls, zygote: Zygote | None = None) -> Worker:
+        """Start a worker (forked by `zygote` when it can) and wait until it is ready."""
+        proc: asyncio.subprocess.Process | PipedChild | None = None
+        if zygote is not None:
+            proc = await zygote.spawn_piped({}, limit=STREAM_LIMIT)
+        if proc is None:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "oakd.worker",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env={**os.environ, "OAKD_PARENT_PID": str(os.getpid())},
+                limit=STREAM_LIMIT,
+            )
         worker = cls(proc, {})
         try:
             ready = await asyncio.wait_for(worker._next(), START_TIMEOUT_S)
@@ -187,8 +196,9 @@ class Worker:
 class WorkerPool:
     """Warm workers for device operations: `async with pool.worker() as w: await w.call(...)`."""
 
-    def __init__(self, warm: int = 1) -> None:
+    def __init__(self, warm: int = 1, zygote: Zygote | None = None) -> None:
         self.warm = warm
+        self.zygote = zygote
         self._idle: list[Worker] = []
         self._all: set[Worker] = set()
         self._starting = 0
@@ -210,7 +220,7 @@ class WorkerPool:
 
     async def _add_idle(self) -> None:
         try:
-            worker = await Worker.start()
+            worker = await Worker.start(self.zygote)
         except DeviceError as exc:
             log.error("%s; trying again", exc.message)
             await asyncio.sleep(2)
@@ -229,7 +239,7 @@ class WorkerPool:
                 self._changed.set()  # start the next warm one
                 return worker
             self._all.discard(worker)
-        worker = await Worker.start()
+        worker = await Worker.start(self.zygote)
         self._all.add(worker)
         self._changed.set()
         return worker

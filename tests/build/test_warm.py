@@ -11,7 +11,7 @@ import pytest
 
 from oakd.build import BuildOptions, FailureKind, Outcome, PackageCache, Project, build_project
 from oakd.build.runner import child_env
-from oakd.build.warm import Zygote
+from oakd.zygote.parent import Zygote
 from tests.build.projects import pid_alive, read_pids, spawn_and_record, write_project
 from tests.helpers import wait_for
 
@@ -32,7 +32,7 @@ BAD = {
 async def test_a_forked_build_makes_the_same_package_as_a_fresh_one(tmp_path: Path) -> None:
     project = Project(write_project(tmp_path / "src"))
     fresh = await build_project(project, BuildOptions(), PackageCache(tmp_path / "fresh"))
-    zygote = Zygote(child_env())
+    zygote = Zygote("build", child_env())
     warm_cache = PackageCache(tmp_path / "warm")
     try:
         warm = await build_project(project, BuildOptions(), warm_cache, zygote)
@@ -52,7 +52,7 @@ async def test_a_forked_build_makes_the_same_package_as_a_fresh_one(tmp_path: Pa
 async def test_forked_builds_fail_as_fresh_ones_do_and_leave_nothing_behind(
     tmp_path: Path,
 ) -> None:
-    zygote = Zygote(child_env())
+    zygote = Zygote("build", child_env())
     cache = PackageCache(tmp_path / "cache")
     options = BuildOptions(timeout_s=20.0, fingerprint_only=True, memory_mb=768)
     try:
@@ -73,7 +73,7 @@ async def test_forked_builds_fail_as_fresh_ones_do_and_leave_nothing_behind(
 
 
 async def test_without_a_zygote_builds_start_fresh_children(tmp_path: Path) -> None:
-    zygote = Zygote(child_env())
+    zygote = Zygote("build", child_env())
     cache = PackageCache(tmp_path / "cache")
     project = Project(write_project(tmp_path / "src"))
     options = BuildOptions(fingerprint_only=True)

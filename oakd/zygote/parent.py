@@ -1,14 +1,16 @@
-"""The builder's side of the warm zygote (zygote.py): start it once, ask it to fork builds.
+"""The daemon's side of a warm zygote (oakd/zygote): start it once, ask it to fork children.
 
-`Zygote.spawn()` returns a forked build child, or None when no zygote can serve (it failed to
-start, or died): the runner then starts a fresh `python -m oakd.build.child`, as it always
-could. Nothing of the user's runs in the zygote or here.
+`Zygote.spawn()` returns a forked child, or None when no zygote can serve (it failed to start,
+refused as unsafe, or died): the caller then starts a fresh process, as it always could (the
+builder `python -m oakd.build.child`, the worker pool `python -m oakd.worker`). Nothing of the
+user's runs in the zygote or here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import json
 import logging
@@ -16,27 +18,30 @@ import os
 import signal
 import socket
 import sys
-from dataclasses import asdict
 from typing import Any
 
-from oakd.build.wire import ChildRequest
 from oakd.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
-START_TIMEOUT_S = 120.0  # importing depthai and one warm-up package, on a loaded machine
+START_TIMEOUT_S = 120.0  # importing depthai and its warm-up (a package), on a loaded machine
 REPLY_TIMEOUT_S = 10.0
 EXIT_TIMEOUT_S = 30.0  # wait() comes after a SIGKILL of the child's group: it ends at once
 MESSAGE_LIMIT = 1024 * 1024
 
 
 class ForkedChild:
-    """A build child forked by the zygote: its pid, and its exit status when it ends."""
+    """A child forked by the zygote: its pid, and its exit status when it ends."""
 
     def __init__(self, pid: int, exits: dict[int, asyncio.Future[int]]) -> None:
         self.pid = pid
         self._exits = exits
         self._exited = exits[pid]
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit status once the zygote has told it (None while it runs)."""
+        return self._exited.result() if self._exited.done() else None
 
     async def wait(self) -> int:
         """The exit status, as asyncio's Process.returncode (negative: killed by a signal)."""
@@ -48,43 +53,116 @@ class ForkedChild:
         return status
 
 
-class Zygote:
-    """One warm zygote process, started on first use and restarted if it dies."""
+class PipedChild:
+    """A forked child whose stdin, stdout and stderr are pipes to this process: the part of an
+    asyncio.subprocess.Process that a device worker's owner uses (oakd/services/workers.py)."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        child: ForkedChild,
+        stdin: asyncio.StreamWriter,
+        stdout: asyncio.StreamReader,
+        stderr: asyncio.StreamReader,
+    ) -> None:
+        self.pid = child.pid
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+        self._child = child
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit status, None while it runs."""
+        return self._child.returncode
+
+    async def wait(self) -> int:
+        """Wait for the exit status."""
+        return await self._child.wait()
+
+    def send_signal(self, sig: int) -> None:
+        """Send a signal (ProcessLookupError once it is gone)."""
+        if self.returncode is not None:
+            raise ProcessLookupError(self.pid)
+        os.kill(self.pid, sig)
+
+    def kill(self) -> None:
+        """SIGKILL."""
+        self.send_signal(signal.SIGKILL)
+
+
+class Zygote:
+    """One warm zygote process of a role (oakd.zygote.ROLES), started on first use and
+    restarted if it dies."""
+
+    def __init__(self, role: str, env: dict[str, str]) -> None:
+        self.role = role
         self.env = env
         self._proc: asyncio.subprocess.Process | None = None
         self._sock: socket.socket | None = None
         self._lock = asyncio.Lock()
         self._ids = itertools.count(1)
-        self._started: dict[int, asyncio.Future[int]] = {}  # build id -> pid
+        self._started: dict[int, asyncio.Future[int]] = {}  # fork id -> pid
         self._exits: dict[int, asyncio.Future[int]] = {}  # pid -> status
         self._reader = TaskSet()
         self._unusable: str | None = None  # why no zygote serves; logged once
 
-    async def spawn(self, request: ChildRequest, channel: int, output: int) -> ForkedChild | None:
-        """Fork a build child with `channel` as its stdout and `output` as its stderr."""
+    async def spawn(self, request: dict[str, Any], fds: list[int]) -> ForkedChild | None:
+        """Fork a child for `request`, handing it `fds` (the role's; the caller closes its
+        copies)."""
         async with self._lock:
             if not await self._ensure():
                 return None
         assert self._sock is not None
         loop = asyncio.get_running_loop()
-        build_id = next(self._ids)
+        fork_id = next(self._ids)
         started: asyncio.Future[int] = loop.create_future()
-        self._started[build_id] = started
-        message = json.dumps({"build": build_id, "request": asdict(request)})
+        self._started[fork_id] = started
+        message = json.dumps({"fork": fork_id, "request": request})
         try:
-            socket.send_fds(self._sock, [message.encode()], [channel, output])
+            socket.send_fds(self._sock, [message.encode()], fds)
             pid = await asyncio.wait_for(started, REPLY_TIMEOUT_S)
         except (OSError, asyncio.TimeoutError, RuntimeError) as exc:
-            self._started.pop(build_id, None)
-            log.warning("the warm builder did not fork a build (%s); using a fresh process", exc)
+            self._started.pop(fork_id, None)
+            log.warning(
+                "the warm %s zygote did not fork (%s); using a fresh process", self.role, exc
+            )
             return None
         self._exits.setdefault(pid, loop.create_future())
         return ForkedChild(pid, self._exits)
 
+    async def spawn_piped(self, request: dict[str, Any], limit: int) -> PipedChild | None:
+        """Fork a child with pipes for its stdin, stdout and stderr (the role's three fds);
+        `limit` is the readers' line limit, as create_subprocess_exec's."""
+        loop = asyncio.get_running_loop()
+        stdin_r, stdin_w = os.pipe()
+        stdout_r, stdout_w = os.pipe()
+        stderr_r, stderr_w = os.pipe()
+        try:
+            child = await self.spawn(request, [stdin_r, stdout_w, stderr_w])
+        finally:
+            for fd in (stdin_r, stdout_w, stderr_w):
+                os.close(fd)
+        if child is None:
+            for fd in (stdin_w, stdout_r, stderr_r):
+                os.close(fd)
+            return None
+        readers = []
+        for fd in (stdout_r, stderr_r):
+            reader = asyncio.StreamReader(limit=limit)
+            await loop.connect_read_pipe(
+                functools.partial(asyncio.StreamReaderProtocol, reader),
+                os.fdopen(fd, "rb", buffering=0),
+            )
+            readers.append(reader)
+        transport, protocol = await loop.connect_write_pipe(
+            lambda: asyncio.StreamReaderProtocol(asyncio.StreamReader()),
+            os.fdopen(stdin_w, "wb", buffering=0),
+        )
+        writer = asyncio.StreamWriter(transport, protocol, None, loop)
+        return PipedChild(child, writer, readers[0], readers[1])
+
     async def close(self) -> None:
-        """Stop the zygote (and any build child it still has)."""
+        """Stop the zygote (and any child it still has)."""
         await self._reader.cancel_all()
         if self._sock is not None:
             self._sock.close()  # the zygote sees the end of the socket and exits
@@ -108,7 +186,8 @@ class Zygote:
             self._proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "oakd.build.zygote",
+                "oakd.zygote",
+                self.role,
                 str(theirs.fileno()),
                 pass_fds=[theirs.fileno()],
                 stdin=asyncio.subprocess.DEVNULL,
@@ -129,14 +208,18 @@ class Zygote:
             ready = {"unsafe": f"no answer ({exc or type(exc).__name__})"}
         if "ready" not in ready:
             self._unusable = str(ready.get("unsafe", "it exited at start"))
-            log.warning("no warm builder (%s): each build starts a fresh process", self._unusable)
+            log.warning(
+                "no warm %s zygote (%s): each child starts a fresh process",
+                self.role,
+                self._unusable,
+            )
             mine.close()
             with contextlib.suppress(ProcessLookupError):
                 self._proc.send_signal(signal.SIGKILL)
             await self._proc.wait()
             return False
         self._sock = mine
-        self._reader.start(self._read(mine), name="warm builder replies")
+        self._reader.start(self._read(mine), name=f"warm {self.role} zygote replies")
         return True
 
     async def _read(self, sock: socket.socket) -> None:
@@ -148,12 +231,12 @@ class Zygote:
                     break
                 self._dispatch(json.loads(data), loop)
         except (OSError, ValueError) as exc:
-            log.warning("the warm builder's socket failed: %s", exc)
+            log.warning("the warm %s zygote's socket failed: %s", self.role, exc)
         finally:
             # The zygote is gone, and its children with it (they die with their parent).
             for started in self._started.values():
                 if not started.done():
-                    started.set_exception(RuntimeError("the warm builder exited"))
+                    started.set_exception(RuntimeError(f"the warm {self.role} zygote exited"))
             for exited in self._exits.values():
                 if not exited.done():
                     exited.set_result(-signal.SIGKILL)

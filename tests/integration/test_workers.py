@@ -1,0 +1,113 @@
+"""Device workers forked from the warm zygote (oakd/zygote, oakd/worker/forked.py): they serve
+as fresh ones do, die with their zygote, and a zygote that cannot serve leaves the daemon with
+fresh workers. Real processes, real depthai, an emulated camera. How much faster they start:
+tests/benchmarks/bench_workers.py."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from oakd.emulator.process import Fleet
+from oakd.services.workers import Worker
+from oakd.worker.contract import DeviceError, Failure, Op
+from oakd.zygote.parent import PipedChild, Zygote
+from tests.build.projects import pid_alive
+from tests.helpers import wait_for
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+async def test_forked_workers_serve_as_fresh_ones(make_fleet: Callable[..., Fleet]) -> None:
+    camera = make_fleet(1).cameras[0]
+    zygote = Zygote("device", dict(os.environ))
+    try:
+        fresh = await Worker.start()
+        forked = await Worker.start(zygote)  # the zygote's own start, then a fork
+        again = await Worker.start(zygote)
+        assert isinstance(forked.proc, PipedChild) and isinstance(again.proc, PipedChild)
+        assert zygote._proc is not None
+        assert parent_of(forked.proc.pid) == parent_of(again.proc.pid) == zygote._proc.pid
+        for worker in (fresh, forked, again):
+            found = await worker.call(Op.SCAN, {"static": [camera.address]}, timeout=30)
+            assert {s[0] for s in found["sightings"]} == {camera.mxid}
+        await forked.stop()
+        assert forked.proc.returncode == 0  # stdin closed: it ended as a fresh one does
+        await fresh.stop()
+    finally:
+        await zygote.close()
+    # The zygote's children end with it: no worker outlives the daemon's zygote.
+    wait_for(lambda: not pid_alive(again.proc.pid), 10, "the forked worker to end with its zygote")
+    with pytest.raises(DeviceError):
+        await again.call(Op.SCAN, {"static": []}, timeout=10)
+
+
+async def test_a_zygote_that_cannot_serve_leaves_fresh_workers() -> None:
+    # A zygote that exits at start (here: a role it does not know), or that refuses because
+    # other threads run after its warm-up, says so once; every worker is then a fresh process.
+    zygote = Zygote("no-such-role", dict(os.environ))
+    try:
+        worker = await Worker.start(zygote)
+        assert isinstance(worker.proc, asyncio.subprocess.Process)
+        assert (await worker.call(Op.SCAN, {"static": []}, timeout=30)) == {"sightings": []}
+        await worker.stop()
+        assert await zygote.spawn({}, []) is None  # and it is not tried again
+    finally:
+        await zygote.close()
+
+
+async def test_a_killed_zygote_is_replaced_by_the_next_worker(
+    make_fleet: Callable[..., Fleet],
+) -> None:
+    camera = make_fleet(1).cameras[0]
+    zygote = Zygote("device", dict(os.environ))
+    try:
+        first = await Worker.start(zygote)
+        assert zygote._proc is not None
+        killed = zygote._proc.pid
+        os.kill(killed, signal.SIGKILL)
+        wait_for(lambda: not pid_alive(first.proc.pid), 10, "its worker to die with it")
+        with pytest.raises(DeviceError) as caught:  # transient: the engine retries the job
+            await first.call(Op.SCAN, {"static": []}, timeout=10)
+        assert caught.value.failure is Failure.TRANSIENT
+        second = await Worker.start(zygote)  # from a new zygote
+        assert isinstance(second.proc, PipedChild)
+        assert parent_of(second.proc.pid) not in (killed, os.getpid())
+        found = await second.call(Op.SCAN, {"static": [camera.address]}, timeout=30)
+        assert {s[0] for s in found["sightings"]} == {camera.mxid}
+        await second.stop()
+    finally:
+        await zygote.close()
+
+
+def test_the_zygote_forks_only_once_every_other_thread_has_ended() -> None:
+    # depthai's import starts two threads that unpack its firmware and then end: the zygote
+    # waits for them, counting the kernel's threads (Python knows only its own). A thread that
+    # stays (a libusb event thread, on a machine with USB) makes it refuse to fork. In a child
+    # process: this one has pytest's threads.
+    code = (
+        "import threading, time\n"
+        "import depthai\n"
+        "from oakd.zygote.__main__ import other_threads\n"
+        "print(threading.active_count(), other_threads(0.0), other_threads(30.0))\n"
+        "threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
+        "print(other_threads(0.3))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=90, check=True
+    )
+    numbers = [line for line in result.stdout.splitlines() if not line.startswith("[")]
+    python_threads, at_import, after_unpacking, staying = map(int, " ".join(numbers).split())
+    assert (python_threads, after_unpacking, staying) == (1, 0, 1)
+    assert at_import >= 1  # the unpacking threads, which Python does not count
