@@ -18,7 +18,7 @@ an error naming the file, the key and what was expected.
     parallel = 8                 # cameras flashed at once
     retries = 3                  # for transient failures (link dropped, camera not found)
     min_bootloader = "0.0.28"    # older ones fail after a few reconnects (depthai-core #415)
-    warm_workers = 1             # device workers kept started (depthai imported, ~140 MB each)
+    warm_workers = 1             # device workers kept started (forked: ~2 MB of their own)
 
     [build]
     timeout_s = 60
@@ -127,7 +127,8 @@ class FlashSection:
     parallel: int = 8
     retries: int = 3
     min_bootloader: str = "0.0.28"
-    # Device workers kept started (each has depthai imported: ~1 s to start, ~140 MB idle).
+    # Device workers kept started. Forked from the zygote, one starts in ~6 ms and holds ~2 MB
+    # of its own; a fresh one (no zygote) takes ~1 s of CPU and ~85 MB (bench_workers.py).
     warm_workers: int = 1
     # Write only the 64 KiB blocks that changed, where the camera is known to hold the last
     # package verbatim (see oakd.core.delta); false: always the whole package.
