@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 FDS = 2  # the channel (its stdout) and the output pipe (its stderr)
+# A build child never uses XLink or USB: an idle thread of depthai's USB layer (libusb's event
+# thread) cannot hold anything it needs. So builds fork warm on a machine with USB too.
+FORKS_BESIDE_IDLE_THREADS = True
 
 
 def warm_up() -> None:

@@ -13,6 +13,9 @@ import sys
 from typing import Any, NoReturn
 
 FDS = 3  # its stdin, stdout and stderr
+# A worker uses XLink and libusb: where libusb keeps an event thread (a machine with USB), a
+# forked worker would lack it, or find its locks held. Workers then start fresh.
+FORKS_BESIDE_IDLE_THREADS = False
 
 
 def warm_up() -> None:

@@ -7,14 +7,16 @@ and then forks: a child starts in milliseconds, with nothing left to unpack. Two
 - "device": a device worker, depthai's operations on cameras (oakd/worker/forked.py).
 
 `python -m oakd.zygote ROLE FD` is the process (__main__.py); oakd.zygote.parent the daemon's
-side. Forking is safe only with one thread: the zygote waits for depthai's unpacking threads to
-end, counting the kernel's threads (/proc/self/task), not only Python's, and refuses to serve
-if others remain (a libusb event thread, on a machine with USB): then the daemon starts fresh
-processes, as it always can.
+side. A child forked while another thread runs inherits whatever that thread held at the fork.
+So the zygote waits for depthai's unpacking threads to end, counting the kernel's threads
+(/proc/self/task), not only Python's. A thread that stays (libusb's event thread, on a machine
+where depthai can use USB) makes the device role refuse to serve: a device worker uses XLink
+and libusb. The daemon then starts fresh workers, as it always can. The build role forks beside
+such an idle thread: a build child never touches XLink or USB.
 """
 
 from __future__ import annotations
 
-# The module of each role: it has warm_up() and run_forked(request, fds) -> NoReturn, and FDS,
-# how many file descriptors a fork request carries.
+# The module of each role: it has warm_up() and run_forked(request, fds) -> NoReturn; FDS, how
+# many file descriptors a fork request carries; and FORKS_BESIDE_IDLE_THREADS (see above).
 ROLES = {"build": "oakd.build.forked", "device": "oakd.worker.forked"}

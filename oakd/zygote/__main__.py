@@ -32,7 +32,9 @@ from typing import Any, NoReturn
 from oakd.zygote import ROLES
 
 MESSAGE_LIMIT = 1024 * 1024
-ALONE_WITHIN_S = 30.0  # depthai's unpacking threads end ~1 s after its import, here
+ALONE_WITHIN_S = 60.0  # depthai's unpacking threads end ~1 s after its import, here
+SETTLE_S = 0.5  # this long with no CPU used: the threads left are not unpacking
+IDLE_CPU_S = 0.02  # CPU of our own polling in SETTLE_S, and then some
 
 
 def main(argv: list[str]) -> int:
@@ -44,7 +46,7 @@ def main(argv: list[str]) -> int:
     role = importlib.import_module(ROLES[argv[1]])
     role.warm_up()
     others = other_threads(ALONE_WITHIN_S)
-    if others:
+    if others and not role.FORKS_BESIDE_IDLE_THREADS:
         _send(sock, {"unsafe": f"{others} threads besides the main one after warm-up"})
         return 1
     wake_r, wake_w = os.pipe()
@@ -69,16 +71,22 @@ def main(argv: list[str]) -> int:
             _kill(pid)
 
 
-def other_threads(within: float) -> int:
-    """How many threads besides this one still run after waiting up to `within` seconds for
-    them to end (depthai's firmware unpacking). The kernel's count: depthai's are not Python's."""
+def other_threads(within: float, settle: float = SETTLE_S) -> int:
+    """How many threads besides this one still run once depthai's firmware unpacking is over:
+    waits up to `within` seconds for the others to end, but no longer than `settle` seconds
+    once the process uses no CPU (the threads left then wait on something, as libusb's event
+    thread does, and will not end). The kernel's count: depthai's threads are not Python's."""
     deadline = time.monotonic() + within
+    quiet_since, cpu_then = time.monotonic(), time.process_time()
     while True:
         try:
             others = len(os.listdir("/proc/self/task")) - 1
         except OSError:  # no /proc: Python's own count is all there is
             others = threading.active_count() - 1
-        if others == 0 or time.monotonic() > deadline:
+        now, cpu = time.monotonic(), time.process_time()  # every thread's CPU
+        if cpu - cpu_then > IDLE_CPU_S:
+            quiet_since, cpu_then = now, cpu
+        if others == 0 or now > deadline or now - quiet_since > settle:
             return others
         time.sleep(0.02)
 
