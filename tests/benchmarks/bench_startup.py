@@ -134,8 +134,8 @@ def run(trees: dict[str, Path], tmp: Path, runs: int) -> None:
     first = next(iter(trees))
     print(
         f"median of {runs} runs, interleaved; for scale, the wall time of python -c pass: "
-        f"{python_ms('pass'):.0f} ms, of python -c 'import asyncio' (what every client "
-        f"command needs): {python_ms('import asyncio'):.0f} ms"
+        f"{python_ms('pass'):.0f} ms, of python -c 'import asyncio' (what a command that follows "
+        f"events needs; one of a single request does not): {python_ms('import asyncio'):.0f} ms"
     )
     for case in cases:
         base_cpu = statistics.median(c for c, _ in figures[(case, first)])
