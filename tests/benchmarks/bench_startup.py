@@ -17,7 +17,6 @@ daemons discover on loopback only.
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
 import statistics
@@ -29,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from oakd.netns import enter_private_netns  # noqa: E402
+from tests.benchmarks.common import comparison_args, trees  # noqa: E402
 
 # What the console script runs (`python -m oakd` would add runpy's cost).
 MAIN = "import sys; from oakd.cli import main; sys.exit(main())"
@@ -72,42 +71,15 @@ def start_daemon(tree: Path, root: Path) -> subprocess.Popen[bytes]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", metavar="REV", help="also time this git revision")
-    parser.add_argument("--runs", type=int, default=11)
-    args = parser.parse_args()
-    why = enter_private_netns()
-    if why:
-        raise SystemExit(f"no private network namespace: {why}")
-    with tempfile.TemporaryDirectory(prefix="oakd-bench-", dir="/tmp") as tmp:
-        trees = {"this": ROOT}
-        if args.baseline:
-            base = Path(tmp) / "baseline"
-            subprocess.run(
-                [
-                    "git",
-                    "-C",
-                    str(ROOT),
-                    "worktree",
-                    "add",
-                    "-q",
-                    "--detach",
-                    str(base),
-                    args.baseline,
-                ],
-                check=True,
-            )
-            trees = {args.baseline: base, **trees}
-        try:
-            run(trees, Path(tmp), args.runs)
-        finally:
-            if args.baseline:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)])
+    args = comparison_args(__doc__ or "", runs=11)
+    with (
+        tempfile.TemporaryDirectory(prefix="oakd-bench-", dir="/tmp") as tmp,
+        trees(args.baseline, Path(tmp)) as found,
+    ):
+        run(found, Path(tmp), args.runs)
 
 
 def run(trees: dict[str, Path], tmp: Path, runs: int) -> None:
-    for tree in trees.values():
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "oakd")], check=True)
     daemons = {
         name: start_daemon(tree, tmp / f"daemon-{i}")
         for i, (name, tree) in enumerate(trees.items())

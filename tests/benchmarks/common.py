@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def oakd(*args: str) -> subprocess.CompletedProcess[str]:
@@ -54,3 +59,40 @@ def wait_cameras(root: Path, count: int) -> None:
         if time.monotonic() > deadline:
             raise SystemExit("cameras did not appear")
         time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def trees(baseline: str | None, tmp: Path) -> Iterator[dict[str, Path]]:
+    """This checkout as "this", and with `baseline` a git worktree of that revision under
+    `tmp` (removed at the end) first; both with bytecode caches written, as a user has them
+    after a first run."""
+    found = {"this": ROOT}
+    if baseline:
+        base = tmp / "baseline"
+        git = ["git", "-C", str(ROOT), "worktree"]
+        subprocess.run([*git, "add", "-q", "--detach", str(base), baseline], check=True)
+        found = {baseline: base, **found}
+    try:
+        for tree in found.values():
+            subprocess.run(
+                [sys.executable, "-m", "compileall", "-q", str(tree / "oakd")], check=True
+            )
+        yield found
+    finally:
+        if baseline:
+            subprocess.run([*git, "remove", "--force", str(base)], check=False)
+
+
+def comparison_args(doc: str, runs: int) -> argparse.Namespace:
+    """--baseline REV and --runs for a benchmark that compares revisions; then into a private
+    loopback-only network namespace (oakd.netns), before anything starts."""
+    from oakd.netns import enter_private_netns
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--baseline", metavar="REV", help="also time this git revision")
+    parser.add_argument("--runs", type=int, default=runs)
+    args = parser.parse_args()
+    why = enter_private_netns()
+    if why:
+        raise SystemExit(f"no private network namespace: {why}")
+    return args
