@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from oakd.config import Config
 from oakd.core.devices import DeviceState
@@ -40,23 +41,33 @@ _EVENTS = {
 
 class WorkerScanner:
     """Scans in a device worker of its own, so that depthai never runs in the daemon and a
-    scan never waits behind a flash."""
+    scan never waits behind a flash. Until the zygote can fork that worker (depthai unpacks
+    its firmware for a second or two first), the zygote scans itself: a daemon's first pass
+    waits for one scan, not for the unpacking."""
 
     def __init__(self, zygote: Zygote | None = None) -> None:
         self._zygote = zygote
         self._worker: Worker | None = None
 
     async def __call__(self, static_addresses: Sequence[str]) -> list[Sighting]:
-        if self._worker is None or not self._worker.alive:
-            self._worker = await Worker.start(self._zygote)
         params: ScanParams = {"static": list(static_addresses)}
-        result = await self._worker.call(Op.SCAN, params, timeout=SCAN_DEADLINE_S)
-        return [Sighting(m, a, DeviceState(s)) for m, a, s in result["sightings"]]
+        if self._worker is None or not self._worker.alive:
+            if self._zygote is not None and not self._zygote.forks:
+                request = {"op": Op.SCAN.value, "params": params}
+                early = await self._zygote.serve(request, timeout=SCAN_DEADLINE_S)
+                if early is not None:
+                    return _sightings(early)
+            self._worker = await Worker.start(self._zygote)  # the zygote forks now, or never
+        return _sightings(await self._worker.call(Op.SCAN, params, timeout=SCAN_DEADLINE_S))
 
     async def close(self) -> None:
         """Stop the worker."""
         if self._worker is not None:
             await self._worker.stop()
+
+
+def _sightings(result: dict[str, Any]) -> list[Sighting]:
+    return [Sighting(m, a, DeviceState(s)) for m, a, s in result["sightings"]]
 
 
 class Discovery:

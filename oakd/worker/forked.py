@@ -38,3 +38,28 @@ def run_forked(request: dict[str, Any], fds: list[int]) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)  # not the zygote's exit path; and depthai's destructors can hang (closing.py)
+
+
+class _Unreported:
+    """A scan reports no phase or progress."""
+
+    def phase(self, name: str) -> None:
+        """Nothing to report."""
+
+    def progress(self, value: float) -> None:
+        """Nothing to report."""
+
+    def size(self, total_bytes: int) -> None:
+        """Nothing to report."""
+
+
+def serve(request: dict[str, Any]) -> dict[str, Any]:
+    """In the zygote itself, before it may fork: one discovery scan (all a daemon asks of a
+    worker at its start). A scan needs none of depthai's firmware, starts no thread that stays,
+    and never connects to a camera."""
+    from oakd.worker.contract import Op
+    from oakd.worker.ops import OPS
+
+    if request.get("op") != Op.SCAN.value:
+        raise ValueError(f"the zygote answers only {Op.SCAN.value}, not {request.get('op')!r}")
+    return OPS[Op.SCAN](request.get("params", {}), _Unreported())

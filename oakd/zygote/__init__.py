@@ -18,5 +18,6 @@ such an idle thread: a build child never touches XLink or USB.
 from __future__ import annotations
 
 # The module of each role: it has warm_up() and run_forked(request, fds) -> NoReturn; FDS, how
-# many file descriptors a fork request carries; and FORKS_BESIDE_IDLE_THREADS (see above).
+# many file descriptors a fork request carries; FORKS_BESIDE_IDLE_THREADS (see above); and
+# maybe serve(request) -> dict, what the zygote answers itself while it cannot fork yet.
 ROLES = {"build": "oakd.build.forked", "device": "oakd.worker.forked"}

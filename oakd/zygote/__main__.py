@@ -10,8 +10,13 @@ Protocol on FD, a SOCK_SEQPACKET socket to the daemon (one message per packet, J
   daemon -> zygote  {"fork": id, "request": {...}}   with the role's file descriptors
   zygote -> daemon  {"started": id, "pid": pid}      or {"failed": id, "message": ...}
   zygote -> daemon  {"exited": pid, "status": s}     s as Process.returncode (-9 for SIGKILL)
-The zygote exits when the socket closes (killing the children it still has) or when its parent
-dies.
+  daemon -> zygote  {"serve": id, "request": {...}}  the role answers it here (its serve())
+  zygote -> daemon  {"served": id, "result": {...}}  or {"served": id, "error": message}
+A role with a serve() answers requests itself while it waits to be alone: the device role
+scans, so that a daemon's first discovery pass does not wait the second or two that depthai's
+unpacking takes (a scan needs none of the firmware). The daemon sends them only before "ready";
+after it, a request is answered all the same, between forks. The zygote exits when the socket
+closes (killing the children it still has) or when its parent dies.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ MESSAGE_LIMIT = 1024 * 1024
 ALONE_WITHIN_S = 60.0  # depthai's unpacking threads end ~1 s after its import, here
 SETTLE_S = 0.5  # this long with no CPU used: the threads left are not unpacking
 IDLE_CPU_S = 0.02  # CPU of our own polling in SETTLE_S, and then some
+POLL_S = 0.02  # how often the thread count is looked at while waiting to be alone
 
 
 def main(argv: list[str]) -> int:
@@ -45,19 +51,25 @@ def main(argv: list[str]) -> int:
     die_with_parent(int(os.environ.get("OAKD_PARENT_PID", os.getppid())))
     role = importlib.import_module(ROLES[argv[1]])
     role.warm_up()
-    others = other_threads(ALONE_WITHIN_S)
-    if others and not role.FORKS_BESIDE_IDLE_THREADS:
-        _send(sock, {"unsafe": f"{others} threads besides the main one after warm-up"})
-        return 1
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     children: set[int] = set()
-    _send(sock, {"ready": os.getpid()})
+    alone = ThreadWatch(ALONE_WITHIN_S)
+    forks = False
     try:
         while True:
-            ready, _, _ = select.select([sock.fileno(), wake_r], [], [])
+            if not forks:
+                others = alone.verdict()
+                if others and not role.FORKS_BESIDE_IDLE_THREADS:
+                    _send(sock, {"unsafe": f"{others} threads besides the main one after warm-up"})
+                    return 1
+                if others is not None:
+                    forks = True
+                    _send(sock, {"ready": os.getpid()})
+            wait = None if forks else POLL_S
+            ready, _, _ = select.select([sock.fileno(), wake_r], [], [], wait)
             if wake_r in ready:
                 os.read(wake_r, 4096)
             _reap(sock, children)
@@ -65,30 +77,68 @@ def main(argv: list[str]) -> int:
                 message, fds, _flags, _addr = socket.recv_fds(sock, MESSAGE_LIMIT, role.FDS)
                 if not message:
                     return 0
-                _start(role, sock, json.loads(message), fds, children, (wake_r, wake_w))
+                request = json.loads(message)
+                if "serve" in request:
+                    _close(fds)
+                    _serve(role, sock, request)
+                elif not forks:  # the daemon waits for "ready" first: a bug if this happens
+                    _close(fds)
+                    _send(sock, {"failed": request.get("fork"), "message": "not ready to fork"})
+                else:
+                    _start(role, sock, request, fds, children, (wake_r, wake_w))
     finally:
         for pid in children:
             _kill(pid)
 
 
-def other_threads(within: float, settle: float = SETTLE_S) -> int:
-    """How many threads besides this one still run once depthai's firmware unpacking is over:
-    waits up to `within` seconds for the others to end, but no longer than `settle` seconds
-    once the process uses no CPU (the threads left then wait on something, as libusb's event
-    thread does, and will not end). The kernel's count: depthai's threads are not Python's."""
-    deadline = time.monotonic() + within
-    quiet_since, cpu_then = time.monotonic(), time.process_time()
-    while True:
+class ThreadWatch:
+    """Whether depthai's firmware unpacking is over, and how many threads besides this one it
+    leaves. Each verdict() looks once: None while other threads may still be unpacking (up to
+    `within` seconds); then the count. Threads that stay and use no CPU for `settle` seconds
+    wait on something (as libusb's event thread does) and will not end. The kernel's count:
+    depthai's threads are not Python's."""
+
+    def __init__(self, within: float, settle: float = SETTLE_S) -> None:
+        self._deadline = time.monotonic() + within
+        self._settle = settle
+        self._quiet_since, self._cpu_then = time.monotonic(), time.process_time()
+
+    def verdict(self) -> int | None:
+        """None while waiting; then how many other threads there are."""
         try:
             others = len(os.listdir("/proc/self/task")) - 1
         except OSError:  # no /proc: Python's own count is all there is
             others = threading.active_count() - 1
         now, cpu = time.monotonic(), time.process_time()  # every thread's CPU
-        if cpu - cpu_then > IDLE_CPU_S:
-            quiet_since, cpu_then = now, cpu
-        if others == 0 or now > deadline or now - quiet_since > settle:
+        if cpu - self._cpu_then > IDLE_CPU_S:
+            self._quiet_since, self._cpu_then = now, cpu
+        if others == 0 or now > self._deadline or now - self._quiet_since > self._settle:
             return others
-        time.sleep(0.02)
+        return None
+
+
+def other_threads(within: float, settle: float = SETTLE_S) -> int:
+    """Wait for ThreadWatch's verdict: how many threads besides this one stay."""
+    watch = ThreadWatch(within, settle)
+    while (others := watch.verdict()) is None:
+        time.sleep(POLL_S)
+    return others
+
+
+def _serve(role: ModuleType, sock: socket.socket, message: dict[str, Any]) -> None:
+    """Answer a request in this process: the role's serve(), which never forks or starts a
+    thread that stays (the device role: one scan)."""
+    serve_id = message.get("serve")
+    serve = getattr(role, "serve", None)
+    if serve is None:
+        _send(sock, {"served": serve_id, "error": "this zygote's role answers no requests"})
+        return
+    try:
+        result = serve(message.get("request", {}))
+    except Exception as exc:  # the request failed, not the zygote: say so and go on
+        _send(sock, {"served": serve_id, "error": f"{type(exc).__name__}: {exc}"})
+        return
+    _send(sock, {"served": serve_id, "result": result})
 
 
 def _start(
@@ -101,8 +151,7 @@ def _start(
 ) -> None:
     fork_id = message.get("fork")
     if len(fds) != role.FDS:
-        for fd in fds:
-            os.close(fd)
+        _close(fds)
         _send(sock, {"failed": fork_id, "message": f"a fork needs {role.FDS} file descriptors"})
         return
     sys.stdout.flush()
@@ -110,8 +159,7 @@ def _start(
     pid = os.fork()
     if pid == 0:
         _child(role, message["request"], fds, sock, wake)
-    for fd in fds:
-        os.close(fd)
+    _close(fds)
     children.add(pid)
     _send(sock, {"started": fork_id, "pid": pid})
 
@@ -128,11 +176,15 @@ def _child(
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         sock.close()
-        for fd in wake:
-            os.close(fd)
+        _close(list(wake))
         role.run_forked(request, fds)
     finally:
         os._exit(70)  # run_forked never returns; this is for a failure before it ends
+
+
+def _close(fds: list[int]) -> None:
+    for fd in fds:
+        os.close(fd)
 
 
 def _reap(sock: socket.socket, children: set[int]) -> None:

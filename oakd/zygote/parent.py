@@ -92,7 +92,7 @@ class PipedChild:
 
 class Zygote:
     """One warm zygote process of a role (oakd.zygote.ROLES), started on first use and
-    restarted if it dies."""
+    restarted if it dies after it was ready."""
 
     def __init__(self, role: str, env: dict[str, str]) -> None:
         self.role = role
@@ -101,17 +101,25 @@ class Zygote:
         self._sock: socket.socket | None = None
         self._lock = asyncio.Lock()
         self._ids = itertools.count(1)
+        self._ready: asyncio.Future[bool] | None = None  # True: it forks; False: it never will
+        self._ready_by = 0.0  # the loop's time by which it must be ready
         self._started: dict[int, asyncio.Future[int]] = {}  # fork id -> pid
         self._exits: dict[int, asyncio.Future[int]] = {}  # pid -> status
+        self._served: dict[int, asyncio.Future[dict[str, Any]]] = {}  # serve id -> its answer
         self._reader = TaskSet()
         self._unusable: str | None = None  # why no zygote serves; logged once
+
+    @property
+    def forks(self) -> bool:
+        """It runs, warm and alone: a child forks at once."""
+        ready = self._ready
+        return self._running() and ready is not None and ready.done() and ready.result()
 
     async def spawn(self, request: dict[str, Any], fds: list[int]) -> ForkedChild | None:
         """Fork a child for `request`, handing it `fds` (the role's; the caller closes its
         copies)."""
-        async with self._lock:
-            if not await self._ensure():
-                return None
+        if not await self._ensure():
+            return None
         assert self._sock is not None
         loop = asyncio.get_running_loop()
         fork_id = next(self._ids)
@@ -129,6 +137,37 @@ class Zygote:
             return None
         self._exits.setdefault(pid, loop.create_future())
         return ForkedChild(pid, self._exits)
+
+    async def serve(self, request: dict[str, Any], timeout: float) -> dict[str, Any] | None:
+        """The zygote's own answer to `request` (its role's serve()) while it cannot fork yet,
+        so that a daemon's first scan does not wait for depthai's unpacking. None once it
+        forks (fork a child for the request instead) or when no zygote can serve. A failure
+        it reports raises RuntimeError; so does no answer within `timeout`, after which the
+        zygote is killed (and, not yet ready, not tried again)."""
+        async with self._lock:
+            if not await self._start():
+                return None
+        if self._ready is None or self._ready.done() or self._sock is None:
+            return None
+        serve_id = next(self._ids)
+        answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._served[serve_id] = answer
+        try:
+            self._sock.send(json.dumps({"serve": serve_id, "request": request}).encode())
+            reply = await asyncio.wait_for(answer, timeout)
+        except asyncio.TimeoutError:
+            self._kill(f"it did not answer {request.get('op', 'a request')} within {timeout:.0f} s")
+            raise RuntimeError(
+                f"the warm {self.role} zygote did not answer within {timeout:.0f} s"
+            ) from None
+        except OSError as exc:
+            raise RuntimeError(f"the warm {self.role} zygote is gone ({exc})") from None
+        finally:
+            self._served.pop(serve_id, None)
+        if "error" in reply:
+            raise RuntimeError(str(reply["error"]))
+        result: dict[str, Any] = reply.get("result", {})
+        return result
 
     async def spawn_piped(self, request: dict[str, Any], limit: int) -> PipedChild | None:
         """Fork a child with pipes for its stdin, stdout and stderr (the role's three fds);
@@ -163,6 +202,9 @@ class Zygote:
 
     async def close(self) -> None:
         """Stop the zygote (and any child it still has)."""
+        if self._ready is not None and not self._ready.done():
+            self._unusable = "closed"  # not a failure: no warning
+            self._ready.set_result(False)
         await self._reader.cancel_all()
         if self._sock is not None:
             self._sock.close()  # the zygote sees the end of the socket and exits
@@ -176,11 +218,16 @@ class Zygote:
                 await self._proc.wait()
             self._proc = None
 
-    async def _ensure(self) -> bool:
-        if self._proc is not None and self._proc.returncode is None and self._sock is not None:
+    def _running(self) -> bool:
+        return self._proc is not None and self._proc.returncode is None and self._sock is not None
+
+    async def _start(self) -> bool:
+        """Start the process unless it runs (under the lock); False when none can serve."""
+        if self._running():
             return True
         if self._unusable is not None:
             return False
+        loop = asyncio.get_running_loop()
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._proc = await asyncio.create_subprocess_exec(
@@ -197,32 +244,42 @@ class Zygote:
         finally:
             theirs.close()
         mine.setblocking(False)
-        try:
-            ready = json.loads(
-                await asyncio.wait_for(
-                    asyncio.get_running_loop().sock_recv(mine, MESSAGE_LIMIT), START_TIMEOUT_S
-                )
-                or b"{}"
-            )
-        except (asyncio.TimeoutError, OSError, ValueError) as exc:
-            ready = {"unsafe": f"no answer ({exc or type(exc).__name__})"}
-        if "ready" not in ready:
-            self._unusable = str(ready.get("unsafe", "it exited at start"))
-            log.warning(
-                "no warm %s zygote (%s): each child starts a fresh process",
-                self.role,
-                self._unusable,
-            )
-            mine.close()
-            with contextlib.suppress(ProcessLookupError):
-                self._proc.send_signal(signal.SIGKILL)
-            await self._proc.wait()
-            return False
         self._sock = mine
-        self._reader.start(self._read(mine), name=f"warm {self.role} zygote replies")
+        self._ready = loop.create_future()
+        self._ready_by = loop.time() + START_TIMEOUT_S
+        self._reader.start(self._read(mine, self._ready), name=f"warm {self.role} zygote replies")
         return True
 
-    async def _read(self, sock: socket.socket) -> None:
+    async def _ensure(self) -> bool:
+        """Start it if need be and wait until it forks; False when it never will."""
+        async with self._lock:
+            if not await self._start():
+                return False
+        ready = self._ready
+        assert ready is not None
+        remaining = self._ready_by - asyncio.get_running_loop().time()
+        try:
+            return await asyncio.wait_for(asyncio.shield(ready), max(remaining, 0.0))
+        except asyncio.TimeoutError:
+            self._kill(f"not ready within {START_TIMEOUT_S:.0f} s")
+            return False
+
+    def _kill(self, why: str) -> None:
+        """Give up on this process: a zygote not yet ready is not started again."""
+        if self._ready is not None and not self._ready.done():
+            self._not_ready(why)
+        if self._proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                self._proc.send_signal(signal.SIGKILL)
+
+    def _not_ready(self, why: str) -> None:
+        """It will never fork: say why, once, and leave the children to fresh processes."""
+        assert self._ready is not None
+        self._unusable = why
+        log.warning("no warm %s zygote (%s): each child starts a fresh process", self.role, why)
+        self._ready.set_result(False)
+
+    async def _read(self, sock: socket.socket, ready: asyncio.Future[bool]) -> None:
         loop = asyncio.get_running_loop()
         try:
             while True:
@@ -234,19 +291,34 @@ class Zygote:
             log.warning("the warm %s zygote's socket failed: %s", self.role, exc)
         finally:
             # The zygote is gone, and its children with it (they die with their parent).
+            if not ready.done():
+                self._not_ready("it exited at start")
             for started in self._started.values():
                 if not started.done():
                     started.set_exception(RuntimeError(f"the warm {self.role} zygote exited"))
             for exited in self._exits.values():
                 if not exited.done():
                     exited.set_result(-signal.SIGKILL)
+            for answer in self._served.values():
+                if not answer.done():
+                    answer.set_exception(RuntimeError(f"the warm {self.role} zygote exited"))
             self._started.clear()
             if self._sock is sock:
                 sock.close()
                 self._sock = None
 
     def _dispatch(self, message: dict[str, Any], loop: asyncio.AbstractEventLoop) -> None:
-        if "started" in message:
+        if "ready" in message or "unsafe" in message:
+            if self._ready is not None and not self._ready.done():
+                if "ready" in message:
+                    self._ready.set_result(True)
+                else:
+                    self._kill(str(message["unsafe"]))
+        elif "served" in message:
+            answer = self._served.get(int(message["served"]))
+            if answer is not None and not answer.done():
+                answer.set_result(message)
+        elif "started" in message:
             future = self._started.pop(int(message["started"]), None)
             if future is not None and not future.done():
                 future.set_result(int(message["pid"]))

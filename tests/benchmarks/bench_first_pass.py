@@ -7,9 +7,10 @@ One emulated camera; daemons of this checkout and, with --baseline, of REV (a gi
 start in turn, each with a fresh state directory, discovery every 0.5 s and no warm worker,
 and are stopped once the camera is online. Prints the median time to the socket answering
 `status` and to `devices` showing the camera online, and the ratio to the baseline. This is
-what the discovery's first pass costs: since the device zygote (oakd/zygote), the first scan
-waits for depthai to unpack its firmware in the zygote, where a fresh scanner unpacked it
-beside its first scan. Runs in a private loopback-only network namespace made at start.
+what the discovery's first pass costs. With the device zygote (oakd/zygote, 965ffa0) the first
+scan waited for depthai to unpack its firmware in the zygote, where a fresh scanner unpacked
+it beside its first scan; since the zygote answers scans itself while it warms, it no longer
+waits. Runs in a private loopback-only network namespace made at start.
 """
 
 from __future__ import annotations

@@ -53,6 +53,61 @@ async def test_forked_workers_serve_as_fresh_ones(make_fleet: Callable[..., Flee
         await again.call(Op.SCAN, {"static": []}, timeout=10)
 
 
+async def test_the_zygote_scans_itself_until_it_can_fork(
+    make_fleet: Callable[..., Fleet],
+) -> None:
+    # A daemon's first discovery pass does not wait for depthai's unpacking: a scan sent while
+    # the zygote is still warming is answered by the zygote. Once it forks, serve() says so
+    # (None), and the scan goes to a forked worker. A request it cannot answer fails alone.
+    camera = make_fleet(1).cameras[0]
+    zygote = Zygote("device", dict(os.environ))
+    scan = {"op": Op.SCAN.value, "params": {"static": [camera.address]}}
+    flash = {"op": Op.FLASH.value, "params": {}}
+    try:
+        # Both sent at its start, before it can have finished warming.
+        scanning = asyncio.ensure_future(zygote.serve(scan, timeout=30))
+        refused = asyncio.ensure_future(zygote.serve(flash, timeout=30))
+        early = await scanning
+        assert early is not None
+        assert {s[0] for s in early["sightings"]} == {camera.mxid}
+        with pytest.raises(RuntimeError, match="answers only scan"):
+            await refused
+        worker = await Worker.start(zygote)  # the same zygote, not killed by the failure
+        assert zygote.forks and zygote._proc is not None
+        assert isinstance(worker.proc, PipedChild)
+        assert parent_of(worker.proc.pid) == zygote._proc.pid
+        assert await zygote.serve(scan, timeout=30) is None  # it forks now: a worker's job
+        found = await worker.call(Op.SCAN, {"static": [camera.address]}, timeout=30)
+        assert {s[0] for s in found["sightings"]} == {camera.mxid}
+        await worker.stop()
+    finally:
+        await zygote.close()
+
+
+async def test_a_zygote_that_does_not_answer_a_scan_is_killed() -> None:
+    # Every wait has a deadline: a zygote stopped before it answers (SIGSTOP, as a hung depthai
+    # would leave it) is killed at the scan's deadline, not tried again, and workers start
+    # fresh.
+    zygote = Zygote("device", dict(os.environ))
+    try:
+        scanning = asyncio.ensure_future(
+            zygote.serve({"op": Op.SCAN.value, "params": {"static": []}}, timeout=3)
+        )
+        while zygote._proc is None:  # started under serve(); it needs ~0.2 s before it reads
+            await asyncio.sleep(0.001)
+        stopped = zygote._proc
+        stopped.send_signal(signal.SIGSTOP)
+        with pytest.raises(RuntimeError, match="did not answer within 3 s"):
+            await scanning
+        assert await asyncio.wait_for(stopped.wait(), 30) == -signal.SIGKILL
+        assert not zygote.forks
+        worker = await Worker.start(zygote)
+        assert isinstance(worker.proc, asyncio.subprocess.Process)  # fresh
+        await worker.stop()
+    finally:
+        await zygote.close()
+
+
 async def test_a_zygote_that_cannot_serve_leaves_fresh_workers() -> None:
     # A zygote that exits at start (here: a role it does not know), or that refuses because
     # other threads run after its warm-up, says so once; every worker is then a fresh process.
