@@ -121,7 +121,6 @@ async def watch_directory(
             rust_timeout=500,
             yield_on_timeout=True,
             stop_event=watch_stop,
-            raise_interrupt=False,
         ):
             if stop.is_set():
                 watch_stop.set()
