@@ -18,6 +18,7 @@ from oakd.core import delta as rules
 from oakd.core.delta import BLOCK, Delta, FullReason
 from oakd.core.package import APP_OFFSET, HEADER_SIZE
 from oakd.worker.contract import DeviceError, Failure
+from oakd.worker.failures import checked
 
 FLASH = dai.DeviceBootloader.Memory.FLASH
 
@@ -36,17 +37,16 @@ class FlashIO:
     """Reads and writes of one camera's application region, through files in `scratch`."""
 
     bl: Any  # a connected dai.DeviceBootloader
+    address: str  # the camera's, for messages
     scratch: Path
 
     def read(self, offset: int, size: int) -> bytes:
         """`size` bytes of the application region at `offset`."""
         path = self.scratch / "read.bin"
-        ok, message = self.bl.readCustom(FLASH, APP_OFFSET + offset, size, str(path))
-        if not ok:
-            raise DeviceError(
-                Failure.FAILED,
-                f"the camera could not read its flash at {APP_OFFSET + offset}: {message}",
-            )
+        at = APP_OFFSET + offset
+        checked(
+            self.bl.readCustom(FLASH, at, size, str(path)), self.address, f"read its flash at {at}"
+        )
         data = path.read_bytes()
         path.unlink()
         if len(data) != size:
@@ -59,16 +59,10 @@ class FlashIO:
         """Write `data` at `offset` of the application region."""
         path = self.scratch / "write.bin"
         path.write_bytes(data)
-        ok, message = self.bl.flashCustom(
-            FLASH, APP_OFFSET + offset, str(path), progress or (lambda _p: None)
-        )
+        at = APP_OFFSET + offset
+        result = self.bl.flashCustom(FLASH, at, str(path), progress or (lambda _p: None))
         path.unlink()
-        if not ok:
-            raise DeviceError(
-                Failure.FAILED,
-                f"the camera refused to write {len(data)} bytes at {APP_OFFSET + offset}: "
-                f"{message or 'no reason given'}",
-            )
+        checked(result, self.address, f"write {len(data)} bytes at {at}")
 
 
 def choose(io: FlashIO, base: bytes | None, new: bytes) -> Delta | FullReason:

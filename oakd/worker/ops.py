@@ -34,6 +34,7 @@ from oakd.worker.contract import (
     ScanParams,
     bootloader_too_old,
 )
+from oakd.worker.failures import checked, link_error
 from oakd.worker.scan import scan, scan_unicast
 
 MiB = 1024 * 1024
@@ -55,21 +56,6 @@ class Reporter(Protocol):
         """How many bytes the write that follows writes (progress is a fraction of them)."""
 
 
-def _link_error(exc: RuntimeError, address: str, doing: str) -> DeviceError:
-    text = str(exc)
-    if "not found" in text or "X_LINK_DEVICE_NOT_FOUND" in text:
-        return DeviceError(
-            Failure.TRANSIENT,
-            f"the camera at {address} did not answer while {doing} ({text}); check that it is "
-            "powered and on the network (`oakd devices`)",
-        )
-    return DeviceError(
-        Failure.TRANSIENT,
-        f"the link to the camera at {address} dropped while {doing} ({text}); check the "
-        "cable and the PoE switch",
-    )
-
-
 @contextlib.contextmanager
 def connected(address: str, report: Reporter, allow_bootloader: bool = False) -> Iterator[Any]:
     """A DeviceBootloader on the camera at `address`; closing it resets the camera."""
@@ -77,21 +63,13 @@ def connected(address: str, report: Reporter, allow_bootloader: bool = False) ->
     try:
         bl = dai.DeviceBootloader(dai.DeviceInfo(address), allowFlashingBootloader=allow_bootloader)
     except RuntimeError as exc:
-        raise _link_error(exc, address, "connecting") from exc
+        raise link_error(str(exc), address, "connecting") from exc
     try:
         yield bl
     except RuntimeError as exc:
-        raise _link_error(exc, address, "talking to it") from exc
+        raise link_error(str(exc), address, "talking to it") from exc
     finally:
         close_within(bl)  # a hung close retires this worker (oakd/worker/closing.py)
-
-
-def _checked(result: tuple[bool, str], what: str) -> None:
-    ok, message = result
-    if not ok:
-        raise DeviceError(
-            Failure.FAILED, f"the camera refused to {what}: {message or 'no reason given'}"
-        )
 
 
 def wait_back(address: str, mxid: str, states: set[DeviceState], timeout: float) -> DeviceState:
@@ -167,7 +145,7 @@ def op_flash(params: FlashParams, report: Reporter) -> dict[str, Any]:
         if too_old is not None and not params.get("force"):
             raise too_old
         _check_room(bl, len(package))
-        io = deltas.FlashIO(bl, Path(scratch))
+        io = deltas.FlashIO(bl, address, Path(scratch))
         can_read = version >= max(minimum, READ_FLASH_MIN)
         outcome = _write(io, params, package, str(version), can_read, report)
         report.phase("verifying")
@@ -246,8 +224,9 @@ def _write(
                 reason, detail = FullReason.ERROR, exc.message
     report.phase("writing")
     report.size(len(package))
-    _checked(
+    checked(
         io.bl.flashDepthaiApplicationPackage(report.progress, bytearray(package)),
+        io.address,
         "write the package",
     )
     outcome: dict[str, Any] = {
@@ -280,7 +259,7 @@ def _simple(
     def op(params: DeviceParams, report: Reporter) -> dict[str, Any]:
         with connected(params["address"], report) as bl:
             report.phase("writing")
-            _checked(action(bl), what)
+            checked(action(bl), params["address"], what)
         report.phase("verifying")
         state = wait_back(params["address"], params["mxid"], back, COME_BACK_S)
         return {"state": state.value}
@@ -312,7 +291,7 @@ def op_network_config(params: NetworkParams, report: Reporter) -> dict[str, Any]
         if params.get("dns"):
             config.setDnsIPv4(params["dns"], "")
         report.phase("writing")
-        _checked(bl.flashConfig(config), "write the network config")
+        checked(bl.flashConfig(config), params["address"], "write the network config")
     return {"static": params.get("static"), "gateway": params.get("gateway")}
 
 
@@ -320,9 +299,13 @@ def _flash_bootloader(params: DeviceParams, report: Reporter, image: Path | None
     with connected(params["address"], report, allow_bootloader=True) as bl:
         report.phase("writing")
         if image is None:
-            _checked(bl.flashBootloader(report.progress), "write the bootloader")
+            checked(bl.flashBootloader(report.progress), params["address"], "write the bootloader")
         else:
-            _checked(bl.flashBootloader(report.progress, str(image)), "write the bootloader")
+            checked(
+                bl.flashBootloader(report.progress, str(image)),
+                params["address"],
+                "write the bootloader",
+            )
 
 
 def op_bootloader_update(params: DeviceParams, report: Reporter) -> dict[str, Any]:
