@@ -19,6 +19,7 @@ from pathlib import Path
 from oakd import __version__
 from oakd.build.cache import PackageCache, packages_dir
 from oakd.build.confine import Shield
+from oakd.build.runner import zygote_env
 from oakd.config import Config, load_config
 from oakd.core.registry import DeviceRegistry
 from oakd.errors import ConfigError
@@ -107,8 +108,9 @@ class Daemon:
     ) -> None:
         bus = EventBus()
         self.registry = DeviceRegistry(store.devices(), aliases(self.config))
-        # Device workers fork from one warm process, with depthai imported (oakd/zygote).
-        workers = Zygote("device", dict(os.environ))
+        # Device workers and builds fork from one warm process, depthai imported (oakd/zygote).
+        zygote = Zygote(("device", "build"), zygote_env())
+        workers = zygote.role("device")
         scanner = self.options.scanner or WorkerScanner(workers)
         self.discovery = Discovery(self.registry, store, bus, lambda: self.config, scanner)
         pool = WorkerPool(warm=self.config.flash.warm_workers, zygote=workers)
@@ -144,6 +146,7 @@ class Daemon:
                 hidden=(str(path or Path(sock.getsockname())),),
             ),
             telemetry,
+            zygote=zygote.role("build"),
         )
         api = Api(
             Services(
@@ -198,7 +201,7 @@ class Daemon:
         await services.join(timeout=75)  # the engine lets a running write end (up to 60 s)
         if isinstance(scanner, WorkerScanner):
             await scanner.close()
-        await workers.close()
+        await zygote.close()
 
     def _reload(self) -> None:
         """Re-read the config; a bad file is logged and the running config stays."""

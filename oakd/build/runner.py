@@ -37,14 +37,14 @@ from oakd.build.output import CapturedOutput, TailBuffer
 from oakd.build.project import Project, entry_missing_message, entry_outside_message
 from oakd.build.wire import ChildReport, ChildRequest, Phase
 from oakd.core.package import app_name_base
-from oakd.zygote.parent import ForkedChild, Zygote
+from oakd.zygote.parent import ForkedChild, ZygoteRole
 
 MESSAGE_LIMIT = 4 * 1024 * 1024  # a report line longer than this is a broken child
 DRAIN_S = 2.0  # how long to wait for the last output once the process group is dead
 
 
 async def build_project(
-    project: Project, options: BuildOptions, cache: PackageCache, zygote: Zygote | None = None
+    project: Project, options: BuildOptions, cache: PackageCache, zygote: ZygoteRole | None = None
 ) -> BuildResult:
     """Build `project` into `cache` in a child process (forked by `zygote` when there is one:
     warm, several times faster); a failed build is a result, not an exception. Cancelling the
@@ -91,7 +91,7 @@ class _ChildRun:
 
 
 async def _run_child(
-    request: ChildRequest, options: BuildOptions, zygote: Zygote | None
+    request: ChildRequest, options: BuildOptions, zygote: ZygoteRole | None
 ) -> _ChildRun:
     run = _ChildRun()
     tail = TailBuffer(options.output_limit)
@@ -212,18 +212,26 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def child_env() -> dict[str, str]:
-    """The child's environment: ours, plus what makes its output prompt and its imports work."""
+def zygote_env() -> dict[str, str]:
+    """The warm zygote's environment, and so its forked children's: ours, plus what makes a
+    build's output prompt and its imports work."""
     env = dict(os.environ)
     env["PYTHONUNBUFFERED"] = "1"  # the output interleaves as printed, and a crash loses none
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the watched project
-    # depthai warns "USB protocol not available" on every import in a container; the user's
-    # output should be the user's. DEPTHAI_LEVEL set by the user wins.
-    env.setdefault("DEPTHAI_LEVEL", "error")
     # The child runs from "/", so oakd must be importable from where this process found it.
     root = str(Path(oakd.__file__).resolve().parent.parent)
     paths = [root, *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
     env["PYTHONPATH"] = os.pathsep.join(paths)
+    return env
+
+
+def child_env() -> dict[str, str]:
+    """A fresh build child's environment: the zygote's, and depthai quiet below errors. It
+    warns "USB protocol not available" on every import in a container; the user's output
+    should be the user's. DEPTHAI_LEVEL set by the user wins. (A forked child imports nothing
+    anew: depthai logs there at the daemon's level, its warnings about the pipeline with it.)"""
+    env = zygote_env()
+    env.setdefault("DEPTHAI_LEVEL", "error")
     return env
 
 

@@ -23,7 +23,7 @@ from oakd.services.store import Store
 from oakd.services.workers import Worker
 from oakd.tasks import wait_any
 from oakd.worker.contract import Op, ScanParams
-from oakd.zygote.parent import Zygote
+from oakd.zygote.parent import ZygoteRole
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class WorkerScanner:
     its firmware for a second or two first), the zygote scans itself: a daemon's first pass
     waits for one scan, not for the unpacking."""
 
-    def __init__(self, zygote: Zygote | None = None) -> None:
+    def __init__(self, zygote: ZygoteRole | None = None) -> None:
         self._zygote = zygote
         self._worker: Worker | None = None
 

@@ -18,7 +18,6 @@ from oakd.build.confine import Shield
 from oakd.build.errors import BuildError
 from oakd.build.limits import app_region_size
 from oakd.build.project import entry_missing_message, entry_outside_message
-from oakd.build.runner import child_env
 from oakd.build.telemetry import Telemetry
 from oakd.config import Config, ProjectEntry
 from oakd.core.devices import Device, DeviceState
@@ -35,7 +34,7 @@ from oakd.services.store import Store
 from oakd.services.telemetry import TelemetryService
 from oakd.services.watcher import ProjectFilter, watch_directory
 from oakd.tasks import TaskSet
-from oakd.zygote.parent import Zygote
+from oakd.zygote.parent import ZygoteRole
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +121,7 @@ class ProjectService:
         cache: PackageCache,
         shield: Shield | None = None,
         telemetry: TelemetryService | None = None,
+        zygote: ZygoteRole | None = None,
     ) -> None:
         self.store = store
         self.telemetry = telemetry  # where apps report; None: builds add no telemetry
@@ -132,7 +132,7 @@ class ProjectService:
         self.cache = cache
         self.shield = shield or Shield()  # what of the daemon's files builds may not touch
         self.projects: dict[Path, WatchedProject] = {}
-        self.zygote = Zygote("build", child_env())  # forks warm builds; started on the first
+        self.zygote = zygote  # the daemon's warm zygote, forking builds; None: fresh children
         self._tasks = TaskSet()
         self._stop = asyncio.Event()
 
@@ -152,7 +152,6 @@ class ProjectService:
         for project in self.projects.values():
             project.stop.set()
         await self._tasks.cancel_all()
-        await self.zygote.close()
 
     def sync_config(self) -> None:
         """Match the watched [[project]] tables to the config (at start and on reload)."""

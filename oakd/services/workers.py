@@ -28,7 +28,7 @@ from typing import Any
 from oakd.core.output import OutputLimiter, Verdict
 from oakd.tasks import TaskSet, wait_any
 from oakd.worker.contract import DeviceError, Failure, Op
-from oakd.zygote.parent import PipedChild, Zygote
+from oakd.zygote.parent import PipedChild, ZygoteRole
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Worker:
         self._output.start(self._relay_output(), name=f"worker {proc.pid} output")
 
     @classmethod
-    async def start(cls, zygote: Zygote | None = None) -> Worker:
+    async def start(cls, zygote: ZygoteRole | None = None) -> Worker:
         """Start a worker (forked by `zygote` when it can) and wait until it is ready."""
         proc: asyncio.subprocess.Process | PipedChild | None = None
         if zygote is not None:
@@ -196,7 +196,7 @@ class Worker:
 class WorkerPool:
     """Warm workers for device operations: `async with pool.worker() as w: await w.call(...)`."""
 
-    def __init__(self, warm: int = 1, zygote: Zygote | None = None) -> None:
+    def __init__(self, warm: int = 1, zygote: ZygoteRole | None = None) -> None:
         self.warm = warm
         self.zygote = zygote
         self._idle: list[Worker] = []

@@ -1,22 +1,28 @@
-"""`python -m oakd.zygote ROLE FD`: warm up for ROLE once, then fork one child per request.
+"""`python -m oakd.zygote ROLES FD`: warm up for each of ROLES ("device,build") once, then fork
+one child per request.
 
-The user's code never runs here, only in a build child (which gets the same limits as a fresh
-one: oakd/build/forked.py). Nothing a child does reaches this process: each runs in its own
-process and dies with it (PR_SET_PDEATHSIG), as this process dies with the daemon.
+One process serves every role of a daemon: depthai's import and unpacking (~1 s of CPU,
+~100 MB) is paid once, not once per role. The user's code never runs here, only in a build
+child (which gets the same limits as a fresh one: oakd/build/forked.py). Nothing a child does
+reaches this process: each runs in its own process and dies with it (PR_SET_PDEATHSIG), as
+this process dies with the daemon.
 
 Protocol on FD, a SOCK_SEQPACKET socket to the daemon (one message per packet, JSON):
-  zygote -> daemon  {"ready": pid}                   once warm and single-threaded
-                    {"unsafe": why}                  instead, when forking would not be safe
-  daemon -> zygote  {"fork": id, "request": {...}}   with the role's file descriptors
+  zygote -> daemon  {"ready": pid, "roles": [...]}   once warm and alone: the roles it forks,
+                    (+ "unsafe": why)                and why it forks no other
+                    {"unsafe": why}                  instead, when it can fork for no role
+  daemon -> zygote  {"fork": id, "role": r, "request": {...}}   with the role's file descriptors
   zygote -> daemon  {"started": id, "pid": pid}      or {"failed": id, "message": ...}
   zygote -> daemon  {"exited": pid, "status": s}     s as Process.returncode (-9 for SIGKILL)
-  daemon -> zygote  {"serve": id, "request": {...}}  the role answers it here (its serve())
+  daemon -> zygote  {"serve": id, "role": r, "request": {...}}  the role answers it here
   zygote -> daemon  {"served": id, "result": {...}}  or {"served": id, "error": message}
-A role with a serve() answers requests itself while it waits to be alone: the device role
-scans, so that a daemon's first discovery pass does not wait the second or two that depthai's
-unpacking takes (a scan needs none of the firmware). The daemon sends them only before "ready";
-after it, a request is answered all the same, between forks. The zygote exits when the socket
-closes (killing the children it still has) or when its parent dies.
+A role with a serve() answers requests itself while the zygote waits to be alone: the device
+role scans, so that a daemon's first discovery pass does not wait the second or two that
+depthai's unpacking takes (a scan needs none of the firmware). The daemon sends them only
+before "ready"; after it, a request is answered all the same, between forks. A role's
+settle() (the build role: one package) runs once the unpacking is over, before "ready". The
+zygote exits when the socket closes (killing the children it still has) or when its parent
+dies.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any, NoReturn
 
@@ -49,46 +56,72 @@ def main(argv: list[str]) -> int:
 
     sock = socket.socket(fileno=int(argv[2]))
     die_with_parent(int(os.environ.get("OAKD_PARENT_PID", os.getppid())))
-    role = importlib.import_module(ROLES[argv[1]])
-    role.warm_up()
+    roles = {name: importlib.import_module(ROLES[name]) for name in argv[1].split(",")}
+    for role in roles.values():
+        role.warm_up()
+    most_fds = max(role.FDS for role in roles.values())
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     children: set[int] = set()
     alone = ThreadWatch(ALONE_WITHIN_S)
-    forks = False
+    forks: dict[str, ModuleType] | None = None  # the roles it forks for, once it knows
     try:
         while True:
-            if not forks:
-                others = alone.verdict()
-                if others and not role.FORKS_BESIDE_IDLE_THREADS:
-                    _send(sock, {"unsafe": f"{others} threads besides the main one after warm-up"})
+            if forks is None and (others := alone.verdict()) is not None:
+                forks, others = forking_roles(roles, others)
+                if not forks:
+                    _send(sock, {"unsafe": _unsafe(others)})
                     return 1
-                if others is not None:
-                    forks = True
-                    _send(sock, {"ready": os.getpid()})
-            wait = None if forks else POLL_S
-            ready, _, _ = select.select([sock.fileno(), wake_r], [], [], wait)
-            if wake_r in ready:
+                ready: dict[str, Any] = {"ready": os.getpid(), "roles": sorted(forks)}
+                if len(forks) < len(roles):
+                    ready["unsafe"] = _unsafe(others)
+                _send(sock, ready)
+            wait = None if forks is not None else POLL_S
+            readable, _, _ = select.select([sock.fileno(), wake_r], [], [], wait)
+            if wake_r in readable:
                 os.read(wake_r, 4096)
             _reap(sock, children)
-            if sock.fileno() in ready:
-                message, fds, _flags, _addr = socket.recv_fds(sock, MESSAGE_LIMIT, role.FDS)
+            if sock.fileno() in readable:
+                message, fds, _flags, _addr = socket.recv_fds(sock, MESSAGE_LIMIT, most_fds)
                 if not message:
                     return 0
                 request = json.loads(message)
                 if "serve" in request:
                     _close(fds)
-                    _serve(role, sock, request)
-                elif not forks:  # the daemon waits for "ready" first: a bug if this happens
+                    _serve(roles.get(str(request.get("role"))), sock, request)
+                elif forks is None or request.get("role") not in forks:
+                    # The daemon waits for "ready" and asks only for the roles it names.
                     _close(fds)
-                    _send(sock, {"failed": request.get("fork"), "message": "not ready to fork"})
+                    why = f"not forking for the role {request.get('role')!r}"
+                    _send(sock, {"failed": request.get("fork"), "message": why})
                 else:
+                    role = forks[request["role"]]
                     _start(role, sock, request, fds, children, (wake_r, wake_w))
     finally:
         for pid in children:
             _kill(pid)
+
+
+def forking_roles(
+    roles: dict[str, ModuleType], others: int, count: Callable[[], int] | None = None
+) -> tuple[dict[str, ModuleType], int]:
+    """The roles that may fork beside `others` threads, each settled (its settle()); and the
+    threads there are then (`count`: other_thread_count)."""
+    forks = {n: r for n, r in roles.items() if not others or r.FORKS_BESIDE_IDLE_THREADS}
+    for role in forks.values():
+        settle = getattr(role, "settle", None)
+        if settle is not None:
+            settle()
+    after = (count or other_thread_count)()
+    if after > others:  # a settle() left a thread: fork only where an idle one does no harm
+        forks = {n: r for n, r in forks.items() if r.FORKS_BESIDE_IDLE_THREADS}
+    return forks, max(after, others)
+
+
+def _unsafe(others: int) -> str:
+    return f"{others} threads besides the main one after warm-up"
 
 
 class ThreadWatch:
@@ -105,16 +138,21 @@ class ThreadWatch:
 
     def verdict(self) -> int | None:
         """None while waiting; then how many other threads there are."""
-        try:
-            others = len(os.listdir("/proc/self/task")) - 1
-        except OSError:  # no /proc: Python's own count is all there is
-            others = threading.active_count() - 1
+        others = other_thread_count()
         now, cpu = time.monotonic(), time.process_time()  # every thread's CPU
         if cpu - self._cpu_then > IDLE_CPU_S:
             self._quiet_since, self._cpu_then = now, cpu
         if others == 0 or now > self._deadline or now - self._quiet_since > self._settle:
             return others
         return None
+
+
+def other_thread_count() -> int:
+    """Threads besides this one, as the kernel counts them (depthai's are not Python's)."""
+    try:
+        return len(os.listdir("/proc/self/task")) - 1
+    except OSError:  # no /proc: Python's own count is all there is
+        return threading.active_count() - 1
 
 
 def other_threads(within: float, settle: float = SETTLE_S) -> int:
@@ -125,13 +163,14 @@ def other_threads(within: float, settle: float = SETTLE_S) -> int:
     return others
 
 
-def _serve(role: ModuleType, sock: socket.socket, message: dict[str, Any]) -> None:
+def _serve(role: ModuleType | None, sock: socket.socket, message: dict[str, Any]) -> None:
     """Answer a request in this process: the role's serve(), which never forks or starts a
     thread that stays (the device role: one scan)."""
     serve_id = message.get("serve")
     serve = getattr(role, "serve", None)
     if serve is None:
-        _send(sock, {"served": serve_id, "error": "this zygote's role answers no requests"})
+        why = f"no role {message.get('role')!r} here answers requests"
+        _send(sock, {"served": serve_id, "error": why})
         return
     try:
         result = serve(message.get("request", {}))

@@ -1,9 +1,10 @@
 """The daemon's side of a warm zygote (oakd/zygote): start it once, ask it to fork children.
 
-`Zygote.spawn()` returns a forked child, or None when no zygote can serve (it failed to start,
-refused as unsafe, or died): the caller then starts a fresh process, as it always could (the
-builder `python -m oakd.build.child`, the worker pool `python -m oakd.worker`). Nothing of the
-user's runs in the zygote or here.
+A daemon has one `Zygote` for its roles; each user holds its role's `ZygoteRole`, and the
+daemon closes the zygote. `spawn()` returns a forked child, or None when the zygote cannot
+fork for that role (it failed to start, refused the role as unsafe, or died): the caller then
+starts a fresh process, as it always could (the builder `python -m oakd.build.child`, the
+worker pool `python -m oakd.worker`). Nothing of the user's runs in the zygote or here.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from oakd.tasks import TaskSet
@@ -90,18 +92,44 @@ class PipedChild:
         self.send_signal(signal.SIGKILL)
 
 
+class ZygoteRole:
+    """What a user of one role (oakd.zygote.ROLES) asks of the zygote."""
+
+    def __init__(self, zygote: Zygote, name: str) -> None:
+        self.zygote = zygote
+        self.name = name
+
+    @property
+    def forks(self) -> bool:
+        """The zygote runs, warm and alone, and forks this role's children at once."""
+        return self.zygote.forks(self.name)
+
+    async def spawn(self, request: dict[str, Any], fds: list[int]) -> ForkedChild | None:
+        """See Zygote.spawn."""
+        return await self.zygote.spawn(self.name, request, fds)
+
+    async def spawn_piped(self, request: dict[str, Any], limit: int) -> PipedChild | None:
+        """See Zygote.spawn_piped."""
+        return await self.zygote.spawn_piped(self.name, request, limit)
+
+    async def serve(self, request: dict[str, Any], timeout: float) -> dict[str, Any] | None:
+        """See Zygote.serve."""
+        return await self.zygote.serve(self.name, request, timeout)
+
+
 class Zygote:
-    """One warm zygote process of a role (oakd.zygote.ROLES), started on first use and
+    """One warm zygote process for `roles` (oakd.zygote.ROLES), started on first use and
     restarted if it dies after it was ready."""
 
-    def __init__(self, role: str, env: dict[str, str]) -> None:
-        self.role = role
+    def __init__(self, roles: Sequence[str], env: dict[str, str]) -> None:
+        self.roles = tuple(roles)
         self.env = env
         self._proc: asyncio.subprocess.Process | None = None
         self._sock: socket.socket | None = None
         self._lock = asyncio.Lock()
         self._ids = itertools.count(1)
-        self._ready: asyncio.Future[bool] | None = None  # True: it forks; False: it never will
+        # The roles it forks for, once it is ready; none: it never will.
+        self._ready: asyncio.Future[frozenset[str]] | None = None
         self._ready_by = 0.0  # the loop's time by which it must be ready
         self._started: dict[int, asyncio.Future[int]] = {}  # fork id -> pid
         self._exits: dict[int, asyncio.Future[int]] = {}  # pid -> status
@@ -109,36 +137,40 @@ class Zygote:
         self._reader = TaskSet()
         self._unusable: str | None = None  # why no zygote serves; logged once
 
-    @property
-    def forks(self) -> bool:
-        """It runs, warm and alone: a child forks at once."""
-        ready = self._ready
-        return self._running() and ready is not None and ready.done() and ready.result()
+    def role(self, name: str) -> ZygoteRole:
+        """The part of this zygote that one role's user needs."""
+        assert name in self.roles, name
+        return ZygoteRole(self, name)
 
-    async def spawn(self, request: dict[str, Any], fds: list[int]) -> ForkedChild | None:
-        """Fork a child for `request`, handing it `fds` (the role's; the caller closes its
-        copies)."""
-        if not await self._ensure():
+    def forks(self, role: str) -> bool:
+        """It runs, warm and alone, and forks `role`'s children at once."""
+        ready = self._ready
+        return self._running() and ready is not None and ready.done() and role in ready.result()
+
+    async def spawn(self, role: str, request: dict[str, Any], fds: list[int]) -> ForkedChild | None:
+        """Fork a child of `role` for `request`, handing it `fds` (the role's; the caller
+        closes its copies)."""
+        if not await self._ensure(role):
             return None
         assert self._sock is not None
         loop = asyncio.get_running_loop()
         fork_id = next(self._ids)
         started: asyncio.Future[int] = loop.create_future()
         self._started[fork_id] = started
-        message = json.dumps({"fork": fork_id, "request": request})
+        message = json.dumps({"fork": fork_id, "role": role, "request": request})
         try:
             socket.send_fds(self._sock, [message.encode()], fds)
             pid = await asyncio.wait_for(started, REPLY_TIMEOUT_S)
         except (OSError, asyncio.TimeoutError, RuntimeError) as exc:
             self._started.pop(fork_id, None)
-            log.warning(
-                "the warm %s zygote did not fork (%s); using a fresh process", self.role, exc
-            )
+            log.warning("the warm zygote did not fork a %s child (%s): a fresh one", role, exc)
             return None
         self._exits.setdefault(pid, loop.create_future())
         return ForkedChild(pid, self._exits)
 
-    async def serve(self, request: dict[str, Any], timeout: float) -> dict[str, Any] | None:
+    async def serve(
+        self, role: str, request: dict[str, Any], timeout: float
+    ) -> dict[str, Any] | None:
         """The zygote's own answer to `request` (its role's serve()) while it cannot fork yet,
         so that a daemon's first scan does not wait for depthai's unpacking. None once it
         forks (fork a child for the request instead) or when no zygote can serve. A failure
@@ -153,15 +185,14 @@ class Zygote:
         answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._served[serve_id] = answer
         try:
-            self._sock.send(json.dumps({"serve": serve_id, "request": request}).encode())
+            message = {"serve": serve_id, "role": role, "request": request}
+            self._sock.send(json.dumps(message).encode())
             reply = await asyncio.wait_for(answer, timeout)
         except asyncio.TimeoutError:
             self._kill(f"it did not answer {request.get('op', 'a request')} within {timeout:.0f} s")
-            raise RuntimeError(
-                f"the warm {self.role} zygote did not answer within {timeout:.0f} s"
-            ) from None
+            raise RuntimeError(f"the warm zygote did not answer within {timeout:.0f} s") from None
         except OSError as exc:
-            raise RuntimeError(f"the warm {self.role} zygote is gone ({exc})") from None
+            raise RuntimeError(f"the warm zygote is gone ({exc})") from None
         finally:
             self._served.pop(serve_id, None)
         if "error" in reply:
@@ -169,15 +200,17 @@ class Zygote:
         result: dict[str, Any] = reply.get("result", {})
         return result
 
-    async def spawn_piped(self, request: dict[str, Any], limit: int) -> PipedChild | None:
-        """Fork a child with pipes for its stdin, stdout and stderr (the role's three fds);
-        `limit` is the readers' line limit, as create_subprocess_exec's."""
+    async def spawn_piped(
+        self, role: str, request: dict[str, Any], limit: int
+    ) -> PipedChild | None:
+        """Fork a child of `role` with pipes for its stdin, stdout and stderr (the role's three
+        fds); `limit` is the readers' line limit, as create_subprocess_exec's."""
         loop = asyncio.get_running_loop()
         stdin_r, stdin_w = os.pipe()
         stdout_r, stdout_w = os.pipe()
         stderr_r, stderr_w = os.pipe()
         try:
-            child = await self.spawn(request, [stdin_r, stdout_w, stderr_w])
+            child = await self.spawn(role, request, [stdin_r, stdout_w, stderr_w])
         finally:
             for fd in (stdin_r, stdout_w, stderr_w):
                 os.close(fd)
@@ -204,7 +237,7 @@ class Zygote:
         """Stop the zygote (and any child it still has)."""
         if self._ready is not None and not self._ready.done():
             self._unusable = "closed"  # not a failure: no warning
-            self._ready.set_result(False)
+            self._ready.set_result(frozenset())
         await self._reader.cancel_all()
         if self._sock is not None:
             self._sock.close()  # the zygote sees the end of the socket and exits
@@ -234,7 +267,7 @@ class Zygote:
                 sys.executable,
                 "-m",
                 "oakd.zygote",
-                self.role,
+                ",".join(self.roles),
                 str(theirs.fileno()),
                 pass_fds=[theirs.fileno()],
                 stdin=asyncio.subprocess.DEVNULL,
@@ -247,11 +280,11 @@ class Zygote:
         self._sock = mine
         self._ready = loop.create_future()
         self._ready_by = loop.time() + START_TIMEOUT_S
-        self._reader.start(self._read(mine, self._ready), name=f"warm {self.role} zygote replies")
+        self._reader.start(self._read(mine, self._ready), name="warm zygote replies")
         return True
 
-    async def _ensure(self) -> bool:
-        """Start it if need be and wait until it forks; False when it never will."""
+    async def _ensure(self, role: str) -> bool:
+        """Start it if need be and wait until it forks; False when it never will for `role`."""
         async with self._lock:
             if not await self._start():
                 return False
@@ -259,7 +292,7 @@ class Zygote:
         assert ready is not None
         remaining = self._ready_by - asyncio.get_running_loop().time()
         try:
-            return await asyncio.wait_for(asyncio.shield(ready), max(remaining, 0.0))
+            return role in await asyncio.wait_for(asyncio.shield(ready), max(remaining, 0.0))
         except asyncio.TimeoutError:
             self._kill(f"not ready within {START_TIMEOUT_S:.0f} s")
             return False
@@ -276,10 +309,10 @@ class Zygote:
         """It will never fork: say why, once, and leave the children to fresh processes."""
         assert self._ready is not None
         self._unusable = why
-        log.warning("no warm %s zygote (%s): each child starts a fresh process", self.role, why)
-        self._ready.set_result(False)
+        log.warning("no warm zygote (%s): each child starts a fresh process", why)
+        self._ready.set_result(frozenset())
 
-    async def _read(self, sock: socket.socket, ready: asyncio.Future[bool]) -> None:
+    async def _read(self, sock: socket.socket, ready: asyncio.Future[frozenset[str]]) -> None:
         loop = asyncio.get_running_loop()
         try:
             while True:
@@ -288,20 +321,20 @@ class Zygote:
                     break
                 self._dispatch(json.loads(data), loop)
         except (OSError, ValueError) as exc:
-            log.warning("the warm %s zygote's socket failed: %s", self.role, exc)
+            log.warning("the warm zygote's socket failed: %s", exc)
         finally:
             # The zygote is gone, and its children with it (they die with their parent).
             if not ready.done():
                 self._not_ready("it exited at start")
             for started in self._started.values():
                 if not started.done():
-                    started.set_exception(RuntimeError(f"the warm {self.role} zygote exited"))
+                    started.set_exception(RuntimeError("the warm zygote exited"))
             for exited in self._exits.values():
                 if not exited.done():
                     exited.set_result(-signal.SIGKILL)
             for answer in self._served.values():
                 if not answer.done():
-                    answer.set_exception(RuntimeError(f"the warm {self.role} zygote exited"))
+                    answer.set_exception(RuntimeError("the warm zygote exited"))
             self._started.clear()
             if self._sock is sock:
                 sock.close()
@@ -310,10 +343,17 @@ class Zygote:
     def _dispatch(self, message: dict[str, Any], loop: asyncio.AbstractEventLoop) -> None:
         if "ready" in message or "unsafe" in message:
             if self._ready is not None and not self._ready.done():
-                if "ready" in message:
-                    self._ready.set_result(True)
-                else:
+                if "ready" not in message:
                     self._kill(str(message["unsafe"]))
+                    return
+                forks = frozenset(message.get("roles", ()))
+                for role in sorted(set(self.roles) - forks):  # once: it does not start again
+                    log.warning(
+                        "the warm zygote forks no %s children (%s): each starts a fresh process",
+                        role,
+                        message.get("unsafe", "refused"),
+                    )
+                self._ready.set_result(forks)
         elif "served" in message:
             answer = self._served.get(int(message["served"]))
             if answer is not None and not answer.done():

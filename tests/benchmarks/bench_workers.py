@@ -25,10 +25,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from oakd.build.runner import zygote_env  # noqa: E402
 from oakd.netns import enter_private_netns  # noqa: E402
 from oakd.services.workers import Worker  # noqa: E402
 from oakd.worker.contract import Op  # noqa: E402
-from oakd.zygote.parent import Zygote  # noqa: E402
+from oakd.zygote.parent import Zygote, ZygoteRole  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -46,7 +47,7 @@ async def alone(pid: int) -> None:
         await asyncio.sleep(0.01)
 
 
-async def one(zygote: Zygote | None) -> tuple[float, float, float]:
+async def one(zygote: ZygoteRole | None) -> tuple[float, float, float]:
     """(wall to ready, wall to the first answer, CPU) of one worker."""
     start = time.perf_counter()
     worker = await Worker.start(zygote)
@@ -60,9 +61,10 @@ async def one(zygote: Zygote | None) -> tuple[float, float, float]:
 
 
 async def run(runs: int) -> None:
-    zygote = Zygote("device", dict(os.environ))
+    zygote = Zygote(("device", "build"), zygote_env())  # as a daemon has it
+    workers = zygote.role("device")
     started = time.perf_counter()
-    first = await Worker.start(zygote)
+    first = await Worker.start(workers)
     zygote_s = time.perf_counter() - started
     assert zygote._proc is not None
     zygote_cpu = cpu_of(zygote._proc.pid)
@@ -71,7 +73,7 @@ async def run(runs: int) -> None:
     try:
         for _ in range(runs):
             figures["fresh"].append(await one(None))
-            figures["forked"].append(await one(zygote))
+            figures["forked"].append(await one(workers))
     finally:
         await zygote.close()
     base = [statistics.median(v[i] for v in figures["fresh"]) for i in range(3)]

@@ -70,6 +70,11 @@ def pid_alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def parent_of(pid: int) -> int:
+    """The process's parent, as /proc says."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def read_pids(path: Path) -> list[int]:
     """The pids a test's user code wrote, one per line."""
     if not path.exists():

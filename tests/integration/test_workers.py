@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -19,23 +18,20 @@ from oakd.emulator.process import Fleet
 from oakd.services.workers import Worker
 from oakd.worker.contract import DeviceError, Failure, Op
 from oakd.zygote.parent import PipedChild, Zygote
-from tests.build.projects import pid_alive
+from tests.build.projects import parent_of, pid_alive
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.timeout(180)
 
 
-def parent_of(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-
-
 async def test_forked_workers_serve_as_fresh_ones(make_fleet: Callable[..., Fleet]) -> None:
     camera = make_fleet(1).cameras[0]
-    zygote = Zygote("device", dict(os.environ))
+    zygote = Zygote(("device",), dict(os.environ))
+    workers = zygote.role("device")
     try:
         fresh = await Worker.start()
-        forked = await Worker.start(zygote)  # the zygote's own start, then a fork
-        again = await Worker.start(zygote)
+        forked = await Worker.start(workers)  # the zygote's own start, then a fork
+        again = await Worker.start(workers)
         assert isinstance(forked.proc, PipedChild) and isinstance(again.proc, PipedChild)
         assert zygote._proc is not None
         assert parent_of(forked.proc.pid) == parent_of(again.proc.pid) == zygote._proc.pid
@@ -60,23 +56,24 @@ async def test_the_zygote_scans_itself_until_it_can_fork(
     # the zygote is still warming is answered by the zygote. Once it forks, serve() says so
     # (None), and the scan goes to a forked worker. A request it cannot answer fails alone.
     camera = make_fleet(1).cameras[0]
-    zygote = Zygote("device", dict(os.environ))
+    zygote = Zygote(("device",), dict(os.environ))
+    workers = zygote.role("device")
     scan = {"op": Op.SCAN.value, "params": {"static": [camera.address]}}
     flash = {"op": Op.FLASH.value, "params": {}}
     try:
         # Both sent at its start, before it can have finished warming.
-        scanning = asyncio.ensure_future(zygote.serve(scan, timeout=30))
-        refused = asyncio.ensure_future(zygote.serve(flash, timeout=30))
+        scanning = asyncio.ensure_future(workers.serve(scan, timeout=30))
+        refused = asyncio.ensure_future(workers.serve(flash, timeout=30))
         early = await scanning
         assert early is not None
         assert {s[0] for s in early["sightings"]} == {camera.mxid}
         with pytest.raises(RuntimeError, match="answers only scan"):
             await refused
-        worker = await Worker.start(zygote)  # the same zygote, not killed by the failure
-        assert zygote.forks and zygote._proc is not None
+        worker = await Worker.start(workers)  # the same zygote, not killed by the failure
+        assert workers.forks and zygote._proc is not None
         assert isinstance(worker.proc, PipedChild)
         assert parent_of(worker.proc.pid) == zygote._proc.pid
-        assert await zygote.serve(scan, timeout=30) is None  # it forks now: a worker's job
+        assert await workers.serve(scan, timeout=30) is None  # it forks now: a worker's job
         found = await worker.call(Op.SCAN, {"static": [camera.address]}, timeout=30)
         assert {s[0] for s in found["sightings"]} == {camera.mxid}
         await worker.stop()
@@ -88,10 +85,11 @@ async def test_a_zygote_that_does_not_answer_a_scan_is_killed() -> None:
     # Every wait has a deadline: a zygote stopped before it answers (SIGSTOP, as a hung depthai
     # would leave it) is killed at the scan's deadline, not tried again, and workers start
     # fresh.
-    zygote = Zygote("device", dict(os.environ))
+    zygote = Zygote(("device",), dict(os.environ))
+    workers = zygote.role("device")
     try:
         scanning = asyncio.ensure_future(
-            zygote.serve({"op": Op.SCAN.value, "params": {"static": []}}, timeout=3)
+            workers.serve({"op": Op.SCAN.value, "params": {"static": []}}, timeout=3)
         )
         while zygote._proc is None:  # started under serve(); it needs ~0.2 s before it reads
             await asyncio.sleep(0.001)
@@ -100,8 +98,8 @@ async def test_a_zygote_that_does_not_answer_a_scan_is_killed() -> None:
         with pytest.raises(RuntimeError, match="did not answer within 3 s"):
             await scanning
         assert await asyncio.wait_for(stopped.wait(), 30) == -signal.SIGKILL
-        assert not zygote.forks
-        worker = await Worker.start(zygote)
+        assert not workers.forks
+        worker = await Worker.start(workers)
         assert isinstance(worker.proc, asyncio.subprocess.Process)  # fresh
         await worker.stop()
     finally:
@@ -111,13 +109,14 @@ async def test_a_zygote_that_does_not_answer_a_scan_is_killed() -> None:
 async def test_a_zygote_that_cannot_serve_leaves_fresh_workers() -> None:
     # A zygote that exits at start (here: a role it does not know), or that refuses because
     # other threads run after its warm-up, says so once; every worker is then a fresh process.
-    zygote = Zygote("no-such-role", dict(os.environ))
+    zygote = Zygote(("no-such-role",), dict(os.environ))
+    workers = zygote.role("no-such-role")
     try:
-        worker = await Worker.start(zygote)
+        worker = await Worker.start(workers)
         assert isinstance(worker.proc, asyncio.subprocess.Process)
         assert (await worker.call(Op.SCAN, {"static": []}, timeout=30)) == {"sightings": []}
         await worker.stop()
-        assert await zygote.spawn({}, []) is None  # and it is not tried again
+        assert await workers.spawn({}, []) is None  # and it is not tried again
     finally:
         await zygote.close()
 
@@ -126,9 +125,10 @@ async def test_a_killed_zygote_is_replaced_by_the_next_worker(
     make_fleet: Callable[..., Fleet],
 ) -> None:
     camera = make_fleet(1).cameras[0]
-    zygote = Zygote("device", dict(os.environ))
+    zygote = Zygote(("device",), dict(os.environ))
+    workers = zygote.role("device")
     try:
-        first = await Worker.start(zygote)
+        first = await Worker.start(workers)
         assert zygote._proc is not None
         killed = zygote._proc.pid
         os.kill(killed, signal.SIGKILL)
@@ -136,7 +136,7 @@ async def test_a_killed_zygote_is_replaced_by_the_next_worker(
         with pytest.raises(DeviceError) as caught:  # transient: the engine retries the job
             await first.call(Op.SCAN, {"static": []}, timeout=10)
         assert caught.value.failure is Failure.TRANSIENT
-        second = await Worker.start(zygote)  # from a new zygote
+        second = await Worker.start(workers)  # from a new zygote
         assert isinstance(second.proc, PipedChild)
         assert parent_of(second.proc.pid) not in (killed, os.getpid())
         found = await second.call(Op.SCAN, {"static": [camera.address]}, timeout=30)

@@ -172,13 +172,12 @@ class DemoRun:
         return found
 
     def snapshot(self) -> set[Proc]:
-        """The demo and all it started, checked to be all there: a daemon, its two zygotes
-        (device workers and builds fork from them, and show their command line) and the
-        emulator. Both by the marker and as the pane's descendants:
-        a process that left the tree (a daemon now under PID 1) is found by the marker, and
-        one that lost the marker by the tree."""
+        """The demo and all it started, checked to be all there: a daemon, its zygote (device
+        workers and builds fork from it, and show its command line) and the emulator. Both by
+        the marker and as the pane's descendants: a process that left the tree (a daemon now
+        under PID 1) is found by the marker, and one that lost the marker by the tree."""
         started = self.processes() | descendants(self.tmux.pane_pid())
-        kinds = {"oakd daemon", "oakd.zygote device", "oakd.zygote build", "oakd.emulator"}
+        kinds = {"oakd daemon", "oakd.zygote device,build", "oakd.emulator"}
         missing = {k for k in kinds if not any(f"-m {k}" in p.cmdline for p in started)}
         assert not missing, f"no {missing} among {started}"
         self.started = started | {self.demo()}
