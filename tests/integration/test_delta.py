@@ -25,16 +25,24 @@ Build = Callable[..., Path]
 @pytest.fixture(scope="session")
 def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """Compressed packages of Script pipelines, made as oakd's builder makes them (depthai's
-    uncompressed package plus the cached compressed firmware: byte-identical, faster)."""
+    uncompressed package plus the cached compressed firmware: byte-identical, faster). Each is
+    made once per session: the tests only read them."""
     import depthai as dai
 
     root = tmp_path_factory.mktemp("delta-packages")
     firmware = FirmwareCache(root / "firmware")
     suite_firmware.seed(firmware.root)  # the default firmware compressed once (tests/firmware.py)
+    made: dict[tuple[Any, ...], Path] = {}
 
     def make(
         name: str, script: str = "x = 1", nodes: int = 1, board: bool = False, asset: bytes = b""
     ) -> Path:
+        key = (name, script, nodes, board, asset)
+        if key not in made:
+            made[key] = _make(name, script, nodes, board, asset, len(made))
+        return made[key]
+
+    def _make(name: str, script: str, nodes: int, board: bool, asset: bytes, n: int) -> Path:
         pipeline = dai.Pipeline()
         for _ in range(nodes):
             node = pipeline.create(dai.node.Script)
@@ -46,11 +54,11 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
             config.logDevicePrints = True  # part of the firmware's board config
             pipeline.setBoardConfig(config)
         app = f"{name}@{hashlib.sha256(name.encode()).hexdigest()[:12]}"
-        raw = root / f"{name}.raw"
+        raw = root / f"{n}-{name}.raw"  # a name made again with other arguments: its own file
         dai.DeviceBootloader.saveDepthaiApplicationPackage(
             raw, pipeline, compress=False, applicationName=app
         )
-        out = root / f"{name}.dap"
+        out = root / f"{n}-{name}.dap"
         out.write_bytes(compress_package(raw.read_bytes(), firmware))
         return out
 
