@@ -19,16 +19,16 @@ FORKS_BESIDE_IDLE_THREADS = True
 
 
 def warm_up() -> None:
-    """Import depthai and the build child (at once: the zygote scans meanwhile)."""
+    """Import depthai (at once: the zygote scans meanwhile)."""
     import depthai  # noqa: F401
-
-    import oakd.build.child  # noqa: F401
 
 
 def settle() -> None:
-    """Make one package, once depthai has unpacked its firmware: every forked child starts
-    warm (depthai's one-time work for a package is done)."""
+    """Before the first build: import the build child and make one package, so that every
+    forked child starts warm (depthai's one-time work for a package is done)."""
     import depthai as dai
+
+    import oakd.build.child  # noqa: F401
 
     with tempfile.TemporaryDirectory(prefix="oakd-zygote-") as tmp:
         dai.DeviceBootloader.saveDepthaiApplicationPackage(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 # The module of each role: it has warm_up() and run_forked(request, fds) -> NoReturn; FDS, how
 # many file descriptors a fork request carries; FORKS_BESIDE_IDLE_THREADS (see above); maybe
-# settle(), the warm-up that waits for depthai's unpacking (it runs once that is over); and
-# maybe serve(request) -> dict, what the zygote answers itself while it cannot fork yet.
+# settle(), the rest of its warm-up, run before its first fork (not paid by a daemon that never
+# asks for one); and maybe serve(request) -> dict, what the zygote answers itself while it
+# cannot fork yet.
 ROLES = {"build": "oakd.build.forked", "device": "oakd.worker.forked"}

@@ -20,7 +20,7 @@ A role with a serve() answers requests itself while the zygote waits to be alone
 role scans, so that a daemon's first discovery pass does not wait the second or two that
 depthai's unpacking takes (a scan needs none of the firmware). The daemon sends them only
 before "ready"; after it, a request is answered all the same, between forks. A role's
-settle() (the build role: one package) runs once the unpacking is over, before "ready". The
+settle() (the build role: its imports and one package) runs before the role's first fork. The
 zygote exits when the socket closes (killing the children it still has) or when its parent
 dies.
 """
@@ -67,10 +67,13 @@ def main(argv: list[str]) -> int:
     children: set[int] = set()
     alone = ThreadWatch(ALONE_WITHIN_S)
     forks: dict[str, ModuleType] | None = None  # the roles it forks for, once it knows
+    settled: set[str] = set()
+    others = 0
     try:
         while True:
-            if forks is None and (others := alone.verdict()) is not None:
-                forks, others = forking_roles(roles, others)
+            if forks is None and (verdict := alone.verdict()) is not None:
+                others = verdict
+                forks = forking_roles(roles, others)
                 if not forks:
                     _send(sock, {"unsafe": _unsafe(others)})
                     return 1
@@ -97,24 +100,35 @@ def main(argv: list[str]) -> int:
                     why = f"not forking for the role {request.get('role')!r}"
                     _send(sock, {"failed": request.get("fork"), "message": why})
                 else:
-                    role = forks[request["role"]]
-                    _start(role, sock, request, fds, children, (wake_r, wake_w))
+                    name = request["role"]
+                    if name not in settled:
+                        settled.add(name)
+                        forks, others = settle(forks[name], forks, others, other_thread_count)
+                    if name in forks:
+                        _start(forks[name], sock, request, fds, children, (wake_r, wake_w))
+                    else:
+                        _close(fds)
+                        why = f"not forking for the role {name!r}: {_unsafe(others)}"
+                        _send(sock, {"failed": request.get("fork"), "message": why})
     finally:
         for pid in children:
             _kill(pid)
 
 
-def forking_roles(
-    roles: dict[str, ModuleType], others: int, count: Callable[[], int] | None = None
+def forking_roles(roles: dict[str, ModuleType], others: int) -> dict[str, ModuleType]:
+    """The roles that may fork beside `others` threads."""
+    return {n: r for n, r in roles.items() if not others or r.FORKS_BESIDE_IDLE_THREADS}
+
+
+def settle(
+    role: ModuleType, forks: dict[str, ModuleType], others: int, count: Callable[[], int]
 ) -> tuple[dict[str, ModuleType], int]:
-    """The roles that may fork beside `others` threads, each settled (its settle()); and the
-    threads there are then (`count`: other_thread_count)."""
-    forks = {n: r for n, r in roles.items() if not others or r.FORKS_BESIDE_IDLE_THREADS}
-    for role in forks.values():
-        settle = getattr(role, "settle", None)
-        if settle is not None:
-            settle()
-    after = (count or other_thread_count)()
+    """Run `role`'s settle() (before its first fork: a daemon that never builds never pays
+    for the build role's); the roles that still fork after it, and the threads there are."""
+    work = getattr(role, "settle", None)
+    if work is not None:
+        work()
+    after = count()
     if after > others:  # a settle() left a thread: fork only where an idle one does no harm
         forks = {n: r for n, r in forks.items() if r.FORKS_BESIDE_IDLE_THREADS}
     return forks, max(after, others)

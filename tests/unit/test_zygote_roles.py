@@ -13,35 +13,34 @@ from typing import Any, cast
 
 from oakd.build import forked as build_role
 from oakd.worker import forked as device_role
-from oakd.zygote.__main__ import forking_roles
+from oakd.zygote.__main__ import forking_roles, settle
 
 
 def stand_in(real: ModuleType, settled: list[str]) -> ModuleType:
-    name = real.__name__
     role: Any = SimpleNamespace(
         FORKS_BESIDE_IDLE_THREADS=real.FORKS_BESIDE_IDLE_THREADS,
-        settle=lambda: settled.append(name),
+        settle=lambda: settled.append(real.__name__),
     )
     return cast(ModuleType, role)
 
 
-def test_alone_it_forks_for_every_role_each_settled_once() -> None:
-    settled: list[str] = []
-    roles = {"device": stand_in(device_role, settled), "build": stand_in(build_role, settled)}
-    forks, others = forking_roles(roles, 0, count=lambda: 0)
-    assert set(forks) == {"device", "build"} and others == 0
-    assert sorted(settled) == sorted([device_role.__name__, build_role.__name__])
+def roles(settled: list[str]) -> dict[str, ModuleType]:
+    return {"device": stand_in(device_role, settled), "build": stand_in(build_role, settled)}
+
+
+def test_alone_it_forks_for_every_role() -> None:
+    assert set(forking_roles(roles([]), 0)) == {"device", "build"}
 
 
 def test_beside_an_idle_thread_builds_fork_and_device_workers_start_fresh() -> None:
+    assert set(forking_roles(roles([]), 1)) == {"build"}
+
+
+def test_a_role_is_settled_when_asked_and_a_thread_it_leaves_keeps_device_workers_fresh() -> None:
     settled: list[str] = []
-    roles = {"device": stand_in(device_role, settled), "build": stand_in(build_role, settled)}
-    forks, others = forking_roles(roles, 1, count=lambda: 1)
-    assert set(forks) == {"build"} and others == 1
-    assert settled == [build_role.__name__]  # a role it will not fork for is not settled
-
-
-def test_a_thread_left_by_a_settle_keeps_device_workers_fresh() -> None:
-    roles = {"device": stand_in(device_role, []), "build": stand_in(build_role, [])}
-    forks, others = forking_roles(roles, 0, count=lambda: 1)
-    assert set(forks) == {"build"} and others == 1
+    forks = forking_roles(roles(settled), 0)
+    same, others = settle(forks["device"], forks, 0, count=lambda: 0)
+    assert same == forks and others == 0 and settled == [device_role.__name__]
+    fewer, others = settle(forks["build"], forks, 0, count=lambda: 1)
+    assert set(fewer) == {"build"} and others == 1
+    assert settled == [device_role.__name__, build_role.__name__]
