@@ -94,22 +94,19 @@ def main(argv: list[str]) -> int:
                 if "serve" in request:
                     _close(fds)
                     _serve(roles.get(str(request.get("role"))), sock, request)
-                elif forks is None or request.get("role") not in forks:
-                    # The daemon waits for "ready" and asks only for the roles it names.
-                    _close(fds)
-                    why = f"not forking for the role {request.get('role')!r}"
-                    _send(sock, {"failed": request.get("fork"), "message": why})
+                    continue
+                # The daemon waits for "ready" and asks only for the roles it names.
+                name = str(request.get("role"))
+                if forks is not None and name in forks and name not in settled:
+                    settled.add(name)
+                    forks, others = settle(forks[name], forks, others, other_thread_count)
+                if forks is not None and name in forks:
+                    _start(forks[name], sock, request, fds, children, (wake_r, wake_w))
                 else:
-                    name = request["role"]
-                    if name not in settled:
-                        settled.add(name)
-                        forks, others = settle(forks[name], forks, others, other_thread_count)
-                    if name in forks:
-                        _start(forks[name], sock, request, fds, children, (wake_r, wake_w))
-                    else:
-                        _close(fds)
-                        why = f"not forking for the role {name!r}: {_unsafe(others)}"
-                        _send(sock, {"failed": request.get("fork"), "message": why})
+                    _close(fds)
+                    state = "not ready yet" if forks is None else _unsafe(others)
+                    why = f"not forking for the role {name!r} ({state})"
+                    _send(sock, {"failed": request.get("fork"), "message": why})
     finally:
         for pid in children:
             _kill(pid)

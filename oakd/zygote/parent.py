@@ -26,8 +26,8 @@ from oakd.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
-START_TIMEOUT_S = 120.0  # importing depthai and its warm-up (a package), on a loaded machine
-REPLY_TIMEOUT_S = 10.0
+START_TIMEOUT_S = 120.0  # importing depthai and its unpacking, on a loaded machine
+REPLY_TIMEOUT_S = 10.0  # a fork; a role's first also settles it (the build role: ~0.3 s)
 EXIT_TIMEOUT_S = 30.0  # wait() comes after a SIGKILL of the child's group: it ends at once
 MESSAGE_LIMIT = 1024 * 1024
 
