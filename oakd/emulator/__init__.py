@@ -107,7 +107,7 @@ from typing import Any
 # (for the parser) and should not pay for the cameras' modules. Typed code imports the modules.
 _EXPORTS = {
     "Camera": "oakd.emulator.camera",
-    "CameraSettings": "oakd.emulator.camera",
+    "CameraSettings": "oakd.emulator.settings",
     "Faults": "oakd.emulator.faults",
     "DEFAULT_WRITE_SPEED": "oakd.emulator.flash",
     "MiB": "oakd.emulator.flash",

@@ -12,7 +12,6 @@ import selectors
 import socket
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from oakd.emulator import flash as fl
 from oakd.emulator.app import CRASH_REBOOT_S, AppRunner, read_app
 from oakd.emulator.bootloader import BootloaderService
 from oakd.emulator.faults import Faults
+from oakd.emulator.settings import CameraSettings
 from oakd.emulator.state import (
     BOOTED_WIRE_STATE,
     BootMachine,
@@ -34,21 +34,6 @@ from oakd.emulator.xlink import XLINK_PORT, Link
 log = logging.getLogger(__name__)
 
 TICK_S = 0.02  # how often the network thread looks at timers (reboots, watchdog)
-
-
-@dataclass(frozen=True)
-class CameraSettings:
-    """How a camera is built; the same for every camera of a fleet."""
-
-    flash_size: int = fl.DEFAULT_FLASH_SIZE
-    write_speed: float = fl.DEFAULT_WRITE_SPEED
-    erase_sector: int = fl.DEFAULT_ERASE_SECTOR  # 0: erase exactly what is written
-    read_speed: float = fl.DEFAULT_READ_SPEED
-    reboot_s: float = 1.0
-    bootloader_version: str = "0.0.28"  # flashed into a new flash file
-    embedded_version: str = "0.0.29"  # of images whose version cannot be read (2.33's own)
-    watchdog_s: float = 10.0  # a connection whose __watchdog pings stop is dropped
-    memory_info: str = "oakd emulator: NOR flash"
 
 
 class Camera:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from oakd.cli.commands import Commands, add_command
 from oakd.emulator import flash as fl
 from oakd.emulator.identity import DEFAULT_FIRST_IP
+from oakd.emulator.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from oakd.emulator.control import Controller
@@ -50,37 +51,42 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--bootloader-version",
-        default="0.0.28",
+        default=DEFAULTS.bootloader_version,
         help="bootloader a new flash file gets (existing files keep theirs)",
     )
     p.add_argument(
         "--embedded-bootloader-version",
-        default="0.0.29",
-        help="version of booted/flashed images whose version cannot be read (depthai 2.33: 0.0.29)",
+        default=DEFAULTS.embedded_version,
+        help="version of booted/flashed images whose version cannot be read (depthai 2.33's own)",
     )
-    p.add_argument("--flash-size", type=fl.parse_size, default=fl.DEFAULT_FLASH_SIZE)
+    p.add_argument("--flash-size", type=fl.parse_size, default=DEFAULTS.flash_size)
     p.add_argument(
         "--write-speed",
         type=float,
-        default=fl.DEFAULT_WRITE_SPEED,
-        help="erase+program speed in bytes/s (default 500000, a real NOR flash; 0 = instant)",
+        default=DEFAULTS.write_speed,
+        help="erase+program speed in bytes/s (default %(default)s, a real NOR flash; 0 = instant)",
     )
     p.add_argument(
         "--erase-sector",
         type=fl.parse_size,
-        default=fl.DEFAULT_ERASE_SECTOR,
-        help="a write erases the whole sectors it touches: 64KiB (default), 4KiB, or 0 "
-        "(only the bytes written)",
+        default=DEFAULTS.erase_sector,
+        help="a write erases the whole sectors it touches, of this size: 64KiB, 4KiB, or 0 "
+        "(only the bytes written); default %(default)s bytes",
     )
     p.add_argument(
         "--read-speed",
         type=float,
-        default=fl.DEFAULT_READ_SPEED,
-        help="flash read speed in bytes/s (default 10000000; 0 = instant)",
+        default=DEFAULTS.read_speed,
+        help="flash read speed in bytes/s (default %(default)s; 0 = instant)",
     )
-    p.add_argument("--reboot-s", type=float, default=1.0, help="seconds a reboot stays silent")
     p.add_argument(
-        "--watchdog-s", type=float, default=10.0, help="drop a host whose watchdog pings stop"
+        "--reboot-s", type=float, default=DEFAULTS.reboot_s, help="seconds a reboot stays silent"
+    )
+    p.add_argument(
+        "--watchdog-s",
+        type=float,
+        default=DEFAULTS.watchdog_s,
+        help="drop a host whose watchdog pings stop",
     )
     p.add_argument(
         "--fault",

@@ -19,9 +19,10 @@ from pathlib import Path
 from types import TracebackType
 
 from oakd.emulator import flash as fl
-from oakd.emulator.camera import Camera, CameraSettings
+from oakd.emulator.camera import Camera
 from oakd.emulator.faults import Faults
 from oakd.emulator.identity import DEFAULT_FIRST_IP, addresses, mxid_for_index
+from oakd.emulator.settings import DEFAULTS, CameraSettings
 
 
 class LocalFleet:
@@ -36,14 +37,14 @@ class LocalFleet:
         count: int = 1,
         first_ip: str = DEFAULT_FIRST_IP,
         state_dir: Path | str | None = None,
-        bootloader_version: str = "0.0.28",
-        flash_size: int = fl.DEFAULT_FLASH_SIZE,
-        write_speed: float = fl.DEFAULT_WRITE_SPEED,
-        erase_sector: int = fl.DEFAULT_ERASE_SECTOR,
-        read_speed: float = fl.DEFAULT_READ_SPEED,
-        reboot_s: float = 1.0,
-        embedded_bootloader_version: str = "0.0.29",
-        watchdog_s: float = 10.0,
+        bootloader_version: str = DEFAULTS.bootloader_version,
+        flash_size: int = DEFAULTS.flash_size,
+        write_speed: float = DEFAULTS.write_speed,
+        erase_sector: int = DEFAULTS.erase_sector,
+        read_speed: float = DEFAULTS.read_speed,
+        reboot_s: float = DEFAULTS.reboot_s,
+        embedded_bootloader_version: str = DEFAULTS.embedded_version,
+        watchdog_s: float = DEFAULTS.watchdog_s,
         faults: Mapping[int | str, Faults] | None = None,
     ) -> None:
         if count < 1:
@@ -130,8 +131,8 @@ def seed_application(
     state_dir: Path | str,
     index: int,
     package: bytes,
-    flash_size: int = fl.DEFAULT_FLASH_SIZE,
-    bootloader_version: str = "0.0.28",
+    flash_size: int = DEFAULTS.flash_size,
+    bootloader_version: str = DEFAULTS.bootloader_version,
 ) -> Path:
     """Put `package` in the flash of camera `index` before its fleet starts, as if it had
     been flashed long ago: the camera then powers on FLASH_BOOTED running it."""

@@ -31,6 +31,7 @@ from oakd.emulator import flash as fl
 from oakd.emulator.faults import Faults
 from oakd.emulator.identity import DEFAULT_FIRST_IP
 from oakd.emulator.sbr import ApplicationInfo
+from oakd.emulator.settings import DEFAULTS
 from oakd.emulator.state import CameraState, Running
 
 START_TIMEOUT_S = 20.0
@@ -55,14 +56,14 @@ class Fleet:
         count: int = 1,
         first_ip: str = DEFAULT_FIRST_IP,
         state_dir: Path | str | None = None,
-        bootloader_version: str = "0.0.28",
-        flash_size: int = fl.DEFAULT_FLASH_SIZE,
-        write_speed: float = fl.DEFAULT_WRITE_SPEED,
-        erase_sector: int = fl.DEFAULT_ERASE_SECTOR,
-        read_speed: float = fl.DEFAULT_READ_SPEED,
-        reboot_s: float = 1.0,
-        embedded_bootloader_version: str = "0.0.29",
-        watchdog_s: float = 10.0,
+        bootloader_version: str = DEFAULTS.bootloader_version,
+        flash_size: int = DEFAULTS.flash_size,
+        write_speed: float = DEFAULTS.write_speed,
+        erase_sector: int = DEFAULTS.erase_sector,
+        read_speed: float = DEFAULTS.read_speed,
+        reboot_s: float = DEFAULTS.reboot_s,
+        embedded_bootloader_version: str = DEFAULTS.embedded_version,
+        watchdog_s: float = DEFAULTS.watchdog_s,
         faults: Mapping[int | str, Faults] | None = None,
         log_level: str = "INFO",
     ) -> None:

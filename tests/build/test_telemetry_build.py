@@ -14,8 +14,9 @@ from oakd.build.telemetry import LOG_OUTPUT, TELEMETRY_NAME, with_prelude
 from oakd.core import telemetry as wire
 from oakd.core.package import read_section
 from oakd.core.scripts import LEON_CSS, LEON_MSS, Link, read_scripts
-from oakd.emulator.camera import Camera, CameraSettings
+from oakd.emulator.camera import Camera
 from oakd.emulator.flash import APPLICATION_OFFSET
+from oakd.emulator.settings import CameraSettings
 from tests.helpers import oakd
 
 pytestmark = pytest.mark.timeout(180)
